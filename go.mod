@@ -1,0 +1,3 @@
+module github.com/hmacgate/hmacgate
+
+go 1.26
