@@ -1,0 +1,88 @@
+package order_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"testing"
+	"time"
+)
+
+func TestRefOrderdataSize(t *testing.T) {
+	if len(refOrderdata) != 611 {
+		t.Fatalf("reference orderdata is %d bytes; want 611", len(refOrderdata))
+	}
+}
+
+// BenchmarkVerifyBody is hmacgate's full verification of the reference
+// order from its raw form body: form decoding, signature, strict JSON and
+// timestamp.
+func BenchmarkVerifyBody(b *testing.B) {
+	v := refVerifier()
+	body := refBody()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.VerifyBody(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyForm is the same from an already decoded form.
+func BenchmarkVerifyForm(b *testing.B) {
+	v := refVerifier()
+	form := refForm()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(form); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// naiveOrder is what the seed's steps lead a partner to write.
+type naiveOrder struct {
+	HmacTimestamp                int64  `json:"hmacTimestamp"`
+	CurrentUserID                string `json:"currentUserId"`
+	CurrentUserEmail             string `json:"currentUserEmail"`
+	CurrentUserName              string `json:"currentUserName"`
+	CorrelationID                string `json:"correlationId"`
+	OrderURL                     string `json:"orderUrl"`
+	InstallationID               string `json:"installationId"`
+	OrderID                      string `json:"orderId"`
+	EstateID                     string `json:"estateId"`
+	DepartmentID                 string `json:"departmentId"`
+	DepartmentOrganizationNumber string `json:"departmentOrganizationNumber"`
+}
+
+// BenchmarkNaiveSeedPipeline is the baseline: url.ParseQuery, hmac.New per
+// request, base64 comparison and json.Unmarshal, following the seed's steps.
+func BenchmarkNaiveSeedPipeline(b *testing.B) {
+	secret := []byte(refSecret.Reveal())
+	body := string(refBody())
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		form, err := url.ParseQuery(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		od := form.Get("orderdata")
+		h := hmac.New(sha256.New, secret)
+		h.Write([]byte(od))
+		got, err := base64.StdEncoding.DecodeString(form.Get("hmacsignature"))
+		if err != nil || !hmac.Equal(got, h.Sum(nil)) {
+			b.Fatal("mismatch")
+		}
+		var o naiveOrder
+		if err := json.Unmarshal([]byte(od), &o); err != nil {
+			b.Fatal(err)
+		}
+		if d := refNow.Sub(time.UnixMilli(o.HmacTimestamp)); d > 5*time.Minute || d < -time.Minute {
+			b.Fatal("window")
+		}
+	}
+}
