@@ -162,8 +162,10 @@ type rewrite struct{ what, text, cause string }
 // rewrites returns orderdata as the usual mistakes would have left it.
 func rewrites(od string) []rewrite {
 	var out []rewrite
+	seen := map[string]bool{od: true, "": true}
 	add := func(what, text, cause string) {
-		if text != od && text != "" {
+		if !seen[text] {
+			seen[text] = true
 			out = append(out, rewrite{what, text, cause})
 		}
 	}

@@ -15,7 +15,9 @@ const SignatureLen = 44
 // names the likely mistake.
 func decodeSignature(dst *[hmacgate.Size]byte, sig string) error {
 	if len(sig) == SignatureLen {
-		if n, err := base64.StdEncoding.Strict().Decode(dst[:], stringBytes(sig)); err == nil && n == hmacgate.Size {
+		var buf [SignatureLen / 4 * 3]byte // 33: room for 44 characters without padding
+		if n, err := base64.StdEncoding.Strict().Decode(buf[:], stringBytes(sig)); err == nil && n == hmacgate.Size {
+			copy(dst[:], buf[:n])
 			return nil
 		}
 	}

@@ -126,11 +126,14 @@ func (v *Verifier) VerifyBody(body []byte, expect ...Expectation) (*Order, error
 	}
 	var data []byte
 	n, changed := formDecodedLen(rawOD)
+	if n < 0 {
+		return nil, errBadFormEncoding
+	}
 	if changed {
 		data = make([]byte, n)
 		m, ok := unescapeInto(data, rawOD)
 		if !ok || m != n {
-			return nil, errMalformed("orderdata is not valid form encoding (a '%' is not followed by two hex digits)")
+			return nil, errBadFormEncoding
 		}
 	} else {
 		data = rawOD
@@ -148,6 +151,8 @@ func (v *Verifier) VerifyBody(body []byte, expect ...Expectation) (*Order, error
 	}
 	return v.accept(od, mac, idx, now, expect)
 }
+
+var errBadFormEncoding = errMalformed("orderdata is not valid form encoding (a '%' is not followed by two hex digits)")
 
 // decodeRawSignature form-decodes and then decodes a raw hmacsignature.
 func decodeRawSignature(mac *[hmacgate.Size]byte, raw []byte) error {
