@@ -123,6 +123,24 @@ var (
 		"signed orders are sent as application/x-www-form-urlencoded")
 )
 
+// Refusals of the platform API.
+var (
+	// ErrUnauthorized: the request has no valid credentials for the route.
+	ErrUnauthorized = newError("unauthorized", http.StatusUnauthorized,
+		"send Authorization: Bearer <token> with a valid token for this route")
+	// ErrNotFound: the addressed resource does not exist.
+	ErrNotFound = newError("not_found", http.StatusNotFound, "no such resource")
+	// ErrConflict: the resource exists already.
+	ErrConflict = newError("conflict", http.StatusConflict, "the resource exists already")
+	// ErrInvalidRequest: the request body or parameters are not acceptable.
+	ErrInvalidRequest = newError("invalid_request", http.StatusBadRequest, "the request is not valid")
+	// ErrNoKey: HMAC cannot be switched on for an environment without a key.
+	ErrNoKey = newError("no_hmac_key", http.StatusConflict,
+		"the environment has no HMAC key; create one with POST /v1/hmac/keys before switching HMAC on")
+	// ErrRateLimited: too many requests from one client.
+	ErrRateLimited = newError("rate_limited", http.StatusTooManyRequests, "too many requests; slow down and retry")
+)
+
 // Internal is the code [ErrorCode] reports for an error that is not a refusal.
 const Internal = "internal"
 
@@ -173,5 +191,6 @@ func Codes() []*Error {
 		ErrTimestampInFuture, ErrBindingMismatch, ErrReplayed, ErrBodyTooLarge,
 		ErrMissingHMAC, ErrInvalidHMAC, ErrAmbiguousID, ErrMissingID,
 		ErrInvalidKey, ErrUnavailable, ErrMethodNotAllowed, ErrUnsupportedMediaType,
+		ErrUnauthorized, ErrNotFound, ErrConflict, ErrInvalidRequest, ErrNoKey, ErrRateLimited,
 	}
 }

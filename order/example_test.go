@@ -65,7 +65,7 @@ func ExampleVerifier_Explain() {
 	sent := "{\n  \"hmacTimestamp\": 1764151200000,\n  \"orderId\": \"ord-1\"\n}" // a framework pretty-printed it
 	body := "orderdata=" + urlEscape(sent) + "&hmacsignature=" + urlEscape(order.Sign(secret, []byte(signed)))
 
-	fmt.Print(v.Explain([]byte(body)))
+	fmt.Print(v.Explain([]byte(body), nil))
 	// Output:
 	// signature_mismatch: the signature does not match orderdata under any valid secret; check the secret and that orderdata is signed exactly as sent
 	//   - the signature matches orderdata with its whitespace removed (under secret #0): the body was re-serialized between signing and verifying (by the sender or a framework); sign and verify the exact bytes

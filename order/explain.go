@@ -3,11 +3,13 @@ package order
 import (
 	"bytes"
 	"crypto/hmac"
+	"errors"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,19 +52,21 @@ func (d *Diagnosis) String() string {
 // others, hex instead of base64, a re-serialized body, '+' sent unencoded, a
 // charset other than UTF-8, a secret used in the wrong format) and reports
 // those that explain the signature.
-func (v *Verifier) Explain(body []byte, others ...hmacgate.Key) *Diagnosis {
+//
+// expect are the expectations to check, as for VerifyBody; may be nil.
+func (v *Verifier) Explain(body []byte, expect []Expectation, others ...hmacgate.Key) *Diagnosis {
 	form, _ := url.ParseQuery(string(body)) // keeps what it could parse
-	o, err := v.VerifyBody(body)
-	return v.diagnose(form, o, err, others)
+	o, err := v.VerifyBody(body, expect...)
+	return v.diagnose(form, o, err, expect, others)
 }
 
 // ExplainForm is [Verifier.Explain] for a decoded form.
-func (v *Verifier) ExplainForm(form url.Values, others ...hmacgate.Key) *Diagnosis {
-	o, err := v.Verify(form)
-	return v.diagnose(form, o, err, others)
+func (v *Verifier) ExplainForm(form url.Values, expect []Expectation, others ...hmacgate.Key) *Diagnosis {
+	o, err := v.Verify(form, expect...)
+	return v.diagnose(form, o, err, expect, others)
 }
 
-func (v *Verifier) diagnose(form url.Values, o *Order, err error, others []hmacgate.Key) *Diagnosis {
+func (v *Verifier) diagnose(form url.Values, o *Order, err error, expect []Expectation, others []hmacgate.Key) *Diagnosis {
 	if err == nil {
 		d := &Diagnosis{KeyIndex: o.KeyIndex, Order: o,
 			Message: fmt.Sprintf("the signature matches secret #%d and the order is inside its time window", o.KeyIndex)}
@@ -80,13 +84,32 @@ func (v *Verifier) diagnose(form url.Values, o *Order, err error, others []hmacg
 		d.Findings = v.malformedFindings(od, sig, others)
 	case errorIs(err, hmacgate.ErrTimestampExpired), errorIs(err, hmacgate.ErrTimestampInFuture):
 		d.Findings = v.timeFindings(od)
+	case errorIs(err, hmacgate.ErrBindingMismatch):
+		d.Findings = v.bindingFindings(form, expect)
 	}
 	return d
 }
 
-func errorIs(err error, target *hmacgate.Error) bool {
-	e, ok := err.(*hmacgate.Error)
-	return ok && e.Is(target)
+func errorIs(err error, target *hmacgate.Error) bool { return errors.Is(err, target) }
+
+// bindingFindings names each expectation that does not hold.
+func (v *Verifier) bindingFindings(form url.Values, expect []Expectation) []string {
+	o, err := v.Verify(form)
+	if err != nil {
+		return nil
+	}
+	out := []string{fmt.Sprintf("the signature matches secret #%d and the timestamp is inside its window; only the values bound to the URL differ", o.KeyIndex)}
+	for _, x := range expect {
+		got, ok := o.Field(x.Field)
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("orderdata has no field %s (names are case-sensitive)", strconv.Quote(x.Field)))
+		case got != x.Value:
+			out = append(out, fmt.Sprintf("%s is %s in orderdata, but the URL says %s: the URL was changed, or routes to another installation",
+				x.Field, strconv.Quote(got), strconv.Quote(x.Value)))
+		}
+	}
+	return out
 }
 
 // candidateKeys returns every key worth trying, named for a person: the

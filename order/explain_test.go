@@ -46,7 +46,7 @@ func TestExplain(t *testing.T) {
 	v := refVerifier()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := v.Explain(tt.body, tt.others...)
+			d := v.Explain(tt.body, nil, tt.others...)
 			if d.Code != tt.code {
 				t.Fatalf("code: got %q; want %q (%s)", d.Code, tt.code, d)
 			}
@@ -71,12 +71,35 @@ func TestExplainRetiredSecret(t *testing.T) {
 	)
 	v := order.NewVerifier(kr)
 	v.Now = func() time.Time { return refNow }
-	d := v.Explain(refBody())
+	d := v.Explain(refBody(), nil)
 	if d.Code != "signature_mismatch" || !strings.Contains(d.String(), "retired") {
 		t.Errorf("got %s", d)
 	}
-	d = v.ExplainForm(refForm())
+	d = v.ExplainForm(refForm(), nil)
 	if !strings.Contains(d.String(), "retired") {
 		t.Errorf("ExplainForm: got %s", d)
+	}
+}
+
+func TestExplainBinding(t *testing.T) {
+	d := refVerifier().Explain(refBody(), []order.Expectation{order.Expect("installationId", "inst-1"), order.Expect("tenantId", "t")})
+	text := d.String()
+	if d.Code != "binding_mismatch" || !strings.Contains(text, `"inst-20931" in orderdata, but the URL says "inst-1"`) || !strings.Contains(text, `no field "tenantId"`) {
+		t.Errorf("got %s", text)
+	}
+}
+
+func TestFieldPresence(t *testing.T) {
+	o, err := refVerifier().Verify(signedForm(`{"hmacTimestamp":` + ms(0) + `,"orderId":"","estateId":null}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"orderId": true, "estateId": false, "installationId": false, "hmacTimestamp": true} {
+		if _, ok := o.Field(name); ok != want {
+			t.Errorf("Field(%q): ok = %v; want %v", name, ok, want)
+		}
+	}
+	if _, err := refVerifier().Verify(signedForm(`{"hmacTimestamp":`+ms(0)+`}`), order.Expect("estateId", "")); err == nil {
+		t.Error("an expectation of \"\" held for an absent field")
 	}
 }

@@ -57,6 +57,9 @@ type OrderData struct {
 	DepartmentOrganizationNumber string // departmentOrganizationNumber
 	// Extra holds undocumented fields as raw JSON values, by key.
 	Extra map[string]json.RawMessage
+
+	// present has bit i set when documentedKeys[i] was in the parsed JSON.
+	present uint16
 }
 
 // Time returns Timestamp as a time.
@@ -64,13 +67,15 @@ func (d *OrderData) Time() time.Time { return time.UnixMilli(d.Timestamp) }
 
 // Field returns the string value of a documented field by its JSON name (for
 // hmacTimestamp, its decimal text), or of an Extra field holding a JSON
-// string or number. ok is false for a field that is absent.
+// string or number. ok is false for a field that is absent (or null) in
+// parsed orderdata, and for an empty field of OrderData built in code.
 func (d *OrderData) Field(name string) (value string, ok bool) {
-	if p := d.stringField(name); p != nil {
-		return *p, true
-	}
-	if name == KeyTimestamp {
-		return formatInt(d.Timestamp), true
+	if i := exactDocumentedIndex(name); i >= 0 {
+		if name == KeyTimestamp {
+			return formatInt(d.Timestamp), d.present&1 != 0 || d.Timestamp != 0
+		}
+		v := *d.stringField(name)
+		return v, d.present&(1<<i) != 0 || v != ""
 	}
 	raw, ok := d.Extra[name]
 	if !ok {

@@ -88,6 +88,7 @@ func (p *parser) field(key string, d *OrderData, haveTimestamp *bool) error {
 			return errMalformed("hmacTimestamp is out of range")
 		}
 		d.Timestamp = ts
+		d.present |= 1
 		*haveTimestamp = true
 		return nil
 	}
@@ -96,11 +97,13 @@ func (p *parser) field(key string, d *OrderData, haveTimestamp *bool) error {
 		case c == '"':
 			v, err := p.str()
 			*dst = v
+			d.present |= 1 << exactDocumentedIndex(key)
 			return err
 		case c == '-' || '0' <= c && c <= '9':
 			start := p.i
 			_, err := p.number()
 			*dst = p.s[start:p.i]
+			d.present |= 1 << exactDocumentedIndex(key)
 			return err
 		case c == 'n' && p.literal("null"):
 			return nil
@@ -456,13 +459,22 @@ var documentedKeys = [...]string{
 	KeyDepartmentID, KeyDepartmentOrganizationNumber,
 }
 
-// documentedIndex returns the index of the documented field that key names,
-// exactly or but for case, or -1.
-func documentedIndex(key string) int {
+// exactDocumentedIndex returns the index of the documented field named key,
+// or -1.
+func exactDocumentedIndex(key string) int {
 	for i, k := range documentedKeys {
 		if k == key {
 			return i
 		}
+	}
+	return -1
+}
+
+// documentedIndex returns the index of the documented field that key names,
+// exactly or but for case, or -1.
+func documentedIndex(key string) int {
+	if i := exactDocumentedIndex(key); i >= 0 {
+		return i
 	}
 	for i, k := range documentedKeys {
 		if strings.EqualFold(k, key) {

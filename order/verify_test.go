@@ -295,7 +295,7 @@ func TestUnencodedPlusInSignature(t *testing.T) {
 	if !errors.Is(err, hmacgate.ErrMalformedSignature) || !strings.Contains(hmacgate.ErrorMessage(err), "'+'") {
 		t.Fatalf("got %v; want malformed_signature with a hint about '+'", err)
 	}
-	d := refVerifier().Explain([]byte(body))
+	d := refVerifier().Explain([]byte(body), nil)
 	if !strings.Contains(strings.Join(d.Findings, "\n"), "not percent-encoded") {
 		t.Errorf("explain: %s", d)
 	}

@@ -118,7 +118,7 @@ func runVerifyOrder(e *env, args []string) int {
 			fmt.Fprintln(e.stderr, "hint: the body file ends with a newline, which became part of hmacsignature; write the body without one ('sign order --form' does)")
 		}
 		if *explain {
-			fmt.Fprint(e.stderr, diagnose(v, body, err, expectations).String())
+			printFindings(e, v.Explain(body, expectations))
 		}
 		return exitRefused
 	}
@@ -142,34 +142,22 @@ func runVerifyOrder(e *env, args []string) int {
 	}
 	_, _ = e.stdout.Write(out.Bytes())
 	if *explain {
-		fmt.Fprint(e.stderr, v.Explain(body).String())
+		printFindings(e, v.Explain(body, expectations))
 	} else if o.KeyIndex > 0 {
 		fmt.Fprintf(e.stderr, "note: secret #%d is a retiring secret: the sender has not switched to the current secret (#0) yet\n", o.KeyIndex)
 	}
 	return exitOK
 }
 
-// diagnose explains a refusal. Verifier.Explain does not take expectations,
-// so for a binding mismatch (the only check that depends on them) it reports
-// "valid"; then the diagnosis is built here from the expectations.
-func diagnose(v *order.Verifier, body []byte, err error, expect []order.Expectation) *order.Diagnosis {
-	d := v.Explain(body)
-	if d.Code != "" || d.Order == nil {
-		return d
+// printFindings writes a diagnosis's findings to stderr; the refusal line
+// itself was printed already.
+func printFindings(e *env, d *order.Diagnosis) {
+	if d.Code == "" {
+		fmt.Fprintln(e.stderr, "explain: "+d.Message)
 	}
-	out := &order.Diagnosis{Code: hmacgate.ErrorCode(err), Message: hmacgate.ErrorMessage(err), KeyIndex: -1}
-	out.Findings = append(out.Findings, fmt.Sprintf("the signature matches secret #%d and the timestamp is inside its window; only --expect fails", d.Order.KeyIndex))
-	for _, x := range expect {
-		got, ok := d.Order.Field(x.Field)
-		switch {
-		case !ok:
-			out.Findings = append(out.Findings, fmt.Sprintf("orderdata has no field %s (names are case-sensitive)", strconv.Quote(x.Field)))
-		case got != x.Value:
-			out.Findings = append(out.Findings, fmt.Sprintf("%s is %s in orderdata, but %s is expected: the URL was changed, or routes to another installation",
-				x.Field, strconv.Quote(got), strconv.Quote(x.Value)))
-		}
+	for _, f := range d.Findings {
+		fmt.Fprintln(e.stderr, "  - "+f)
 	}
-	return out
 }
 
 // parseNow parses --now: RFC 3339 (with optional fractional seconds) or an
