@@ -3,10 +3,10 @@ package order
 import (
 	"bytes"
 	"crypto/hmac"
-	"errors"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
