@@ -1,0 +1,50 @@
+package sqlstore
+
+// queries holds every statement, written with ? placeholders. Times are Unix
+// milliseconds; a retires_at of 0 means "current key".
+var queries = map[string]string{
+	"auditInsert": `INSERT INTO audit_log (at, env_id, actor, action, detail) VALUES (?, ?, ?, ?, ?)`,
+	"auditList":   `SELECT id, at, env_id, actor, action, detail FROM audit_log WHERE (? = '' OR env_id = ?) ORDER BY id DESC LIMIT ?`,
+
+	"envInsert": `INSERT INTO environments (id, name, public_key, secret_hash, hmac_mode, created_at, version) VALUES (?, ?, ?, ?, ?, ?, 1)`,
+	"envByID":   `SELECT id, name, public_key, secret_hash, hmac_mode, created_at, version FROM environments WHERE id = ?`,
+	"envByPK":   `SELECT id, name, public_key, secret_hash, hmac_mode, created_at, version FROM environments WHERE public_key = ?`,
+	"envByHash": `SELECT id, name, public_key, secret_hash, hmac_mode, created_at, version FROM environments WHERE secret_hash = ?`,
+	"envList":   `SELECT id, name, public_key, secret_hash, hmac_mode, created_at, version FROM environments ORDER BY created_at, id`,
+	"envDelete": `DELETE FROM environments WHERE id = ?`,
+	"envMode":   `UPDATE environments SET hmac_mode = ?, version = version + 1 WHERE id = ?`,
+	"envBump":   `UPDATE environments SET version = version + 1 WHERE id = ?`,
+
+	"keyRetire": `UPDATE hmac_keys SET retires_at = ? WHERE env_id = ? AND (retires_at = 0 OR retires_at > ?)`,
+	"keyPurge":  `DELETE FROM hmac_keys WHERE env_id = ? AND retires_at <> 0 AND retires_at <= ?`,
+	"keyInsert": `INSERT INTO hmac_keys (id, env_id, sealed, retires_at, created_at) VALUES (?, ?, ?, 0, ?)`,
+	"keyList":   `SELECT id, env_id, sealed, retires_at, created_at FROM hmac_keys WHERE env_id = ? AND (retires_at = 0 OR retires_at > ?) ORDER BY created_at DESC, id DESC`,
+
+	"intInsert": `INSERT INTO integrations (env_id, id, name, auth_mode, created_at) VALUES (?, ?, ?, ?, ?)`,
+	"intGet":    `SELECT env_id, id, name, auth_mode, created_at FROM integrations WHERE env_id = ? AND id = ?`,
+	"intList":   `SELECT env_id, id, name, auth_mode, created_at FROM integrations WHERE env_id = ? ORDER BY id`,
+
+	// revision is 1 for a new row and grows on every re-authorization, so
+	// the caller learns atomically whether it created the row.
+	"connUpsert": `INSERT INTO connections (env_id, integration_id, connection_id, sealed_credentials, created_at, updated_at, revision)
+		VALUES (?, ?, ?, ?, ?, ?, 1)
+		ON CONFLICT (env_id, integration_id, connection_id) DO UPDATE
+		SET sealed_credentials = excluded.sealed_credentials, updated_at = excluded.updated_at, revision = connections.revision + 1
+		RETURNING revision, created_at`,
+	"connGet": `SELECT env_id, integration_id, connection_id, sealed_credentials, created_at, updated_at FROM connections
+		WHERE env_id = ? AND integration_id = ? AND connection_id = ?`,
+	"connList": `SELECT env_id, integration_id, connection_id, sealed_credentials, created_at, updated_at FROM connections
+		WHERE env_id = ? AND (? = '' OR integration_id = ?) AND (? = '' OR connection_id LIKE ? ESCAPE '\')
+		AND (? = '' OR integration_id || '/' || connection_id > ?)
+		ORDER BY integration_id || '/' || connection_id LIMIT ?`,
+	"connDelete": `DELETE FROM connections WHERE env_id = ? AND integration_id = ? AND connection_id = ?`,
+
+	"reportAdd": `INSERT INTO report_counts (env_id, hour, valid, missing, invalid) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (env_id, hour) DO UPDATE SET valid = report_counts.valid + excluded.valid,
+		missing = report_counts.missing + excluded.missing, invalid = report_counts.invalid + excluded.invalid`,
+	"reportDelete": `DELETE FROM report_counts WHERE env_id = ?`,
+	"reportList": `SELECT env_id, hour, valid, missing, invalid FROM report_counts WHERE env_id = ? AND hour >= ? ORDER BY hour`,
+
+	"settingGet": `SELECT value FROM settings WHERE name = ?`,
+	"settingSet": `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+}

@@ -1,0 +1,39 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/storetest"
+	"github.com/hmacgate/hmacgate/sqlite"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) hmacgate.Store {
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hmacgate.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestReopenKeepsDataAndSkipsMigrations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hmacgate.db")
+	s, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.MustEnv(t, s, "env1")
+	s.Close()
+	s, err = sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Environment(context.Background(), "env1"); err != nil {
+		t.Fatal(err)
+	}
+}
