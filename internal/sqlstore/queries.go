@@ -43,7 +43,7 @@ var queries = map[string]string{
 		ON CONFLICT (env_id, hour) DO UPDATE SET valid = report_counts.valid + excluded.valid,
 		missing = report_counts.missing + excluded.missing, invalid = report_counts.invalid + excluded.invalid`,
 	"reportDelete": `DELETE FROM report_counts WHERE env_id = ?`,
-	"reportList": `SELECT env_id, hour, valid, missing, invalid FROM report_counts WHERE env_id = ? AND hour >= ? ORDER BY hour`,
+	"reportList":   `SELECT env_id, hour, valid, missing, invalid FROM report_counts WHERE env_id = ? AND hour >= ? ORDER BY hour`,
 
 	"settingGet": `SELECT value FROM settings WHERE name = ?`,
 	"settingSet": `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
