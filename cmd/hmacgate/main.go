@@ -60,6 +60,8 @@ var commands = []command{
 	{"keygen", "print a new random key (hgk_…)", runKeygen},
 	{"sign", "sign connect IDs or orderdata: sign connect | sign order", group("sign", signCommands)},
 	{"verify", "verify a connect digest or a signed order body: verify connect | verify order", group("verify", verifyCommands)},
+	{"serve", "run the platform server (API, connect gate, SDK, metrics)", runServe},
+	{"admin", "administer a server's data directory: admin reset-token", group("admin", adminCommands)},
 }
 
 var signCommands = []command{

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hmacgate/hmacgate/server"
+)
+
+var serveSpec = &spec{
+	name:     "serve",
+	synopsis: "[--listen ADDR] [--data-dir DIR] [--admin-listen ADDR] [--log-level LEVEL] [--log-format text|json]",
+	about: `Run the platform server: environments with HMAC settings, the HMAC-gated
+connect endpoint (POST /v1/connect/{integration}), the admin and environment
+APIs (docs/api.md), /sdk.js, /healthz, /readyz and Prometheus /metrics.
+
+With no flags it keeps its state in embedded SQLite under ./hmacgate-data and
+listens on 127.0.0.1:8080. On first start it creates the master key file
+(mode 0600) that encrypts HMAC keys and credentials at rest, and prints the
+admin token once, as a line "admin token: <token>"; only its hash is stored.
+
+Every flag can also be set by an environment variable (in brackets); a flag
+given on the command line wins:
+  --listen          [HMACGATE_LISTEN]           API address (default 127.0.0.1:8080)
+  --admin-listen    [HMACGATE_ADMIN_LISTEN]     serve /metrics on this address instead
+  --data-dir        [HMACGATE_DATA_DIR]         data directory (default ./hmacgate-data)
+  --log-level       [HMACGATE_LOG_LEVEL]        debug, info, warn or error (default info)
+  --log-format      [HMACGATE_LOG_FORMAT]       text or json (default text)
+  --shutdown-timeout [HMACGATE_SHUTDOWN_TIMEOUT] graceful shutdown bound (default 10s)
+Secrets come only from the environment:
+  HMACGATE_MASTER_KEY   master key (hmacgate keygen); instances sharing a database share it
+  HMACGATE_ADMIN_TOKEN  use this admin token instead of a generated one
+
+SIGTERM or SIGINT stops it gracefully: in-flight requests finish first.`,
+	example: `  $ hmacgate serve
+  admin token: hga_…
+  $ curl -s -X POST localhost:8080/v1/environments -H "Authorization: Bearer hga_…" -d '{"name":"production"}'`,
+}
+
+func runServe(e *env, args []string) int {
+	fs := newFlags(serveSpec)
+	listen := fs.String("listen", envOr(e, "HMACGATE_LISTEN", "127.0.0.1:8080"), "")
+	adminListen := fs.String("admin-listen", envOr(e, "HMACGATE_ADMIN_LISTEN", ""), "")
+	dataDir := fs.String("data-dir", envOr(e, "HMACGATE_DATA_DIR", "hmacgate-data"), "")
+	logLevel := fs.String("log-level", envOr(e, "HMACGATE_LOG_LEVEL", "info"), "")
+	logFormat := fs.String("log-format", envOr(e, "HMACGATE_LOG_FORMAT", "text"), "")
+	shutdown := fs.String("shutdown-timeout", envOr(e, "HMACGATE_SHUTDOWN_TIMEOUT", "10s"), "")
+	if code, done := e.parse(serveSpec, fs, args); done {
+		return code
+	}
+	logger, err := newLogger(e, *logLevel, *logFormat)
+	if err != nil {
+		return e.usageError("serve", "%v", err)
+	}
+	timeout, err := time.ParseDuration(*shutdown)
+	if err != nil || timeout <= 0 {
+		return e.usageError("serve", "--shutdown-timeout: %q is not a positive duration", *shutdown)
+	}
+	ctx, stop := signal.NotifyContext(e.ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	d, err := server.Open(ctx, server.Config{
+		Listen: *listen, AdminListen: *adminListen, DataDir: *dataDir,
+		MasterKey: e.getenv("HMACGATE_MASTER_KEY"), AdminToken: e.getenv("HMACGATE_ADMIN_TOKEN"),
+		ShutdownTimeout: timeout, Logger: logger, Stdout: e.stdout,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "error: serve: %v\n", err)
+		return exitRefused
+	}
+	if err := d.Run(ctx); err != nil {
+		fmt.Fprintf(e.stderr, "error: serve: %v\n", err)
+		return exitRefused
+	}
+	return exitOK
+}
+
+// envOr returns the environment variable name, or def when it is unset.
+func envOr(e *env, name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// newLogger makes the structured logger of a daemon subcommand, on stderr.
+func newLogger(e *env, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", format)
+}

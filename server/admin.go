@@ -1,0 +1,118 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hmacgate/hmacgate"
+)
+
+type environmentJSON struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	PublicKey string    `json:"public_key"`
+	SecretKey string    `json:"secret_key,omitempty"` // only in the response that creates it
+	HMACMode  string    `json:"hmac_mode"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func envJSON(e *hmacgate.Environment) environmentJSON {
+	return environmentJSON{ID: e.ID, Name: e.Name, PublicKey: e.PublicKey, HMACMode: string(e.HMACMode), CreatedAt: e.CreatedAt}
+}
+
+func adminAudit(action, envID, detail string) hmacgate.AuditEntry {
+	return hmacgate.AuditEntry{Actor: "admin", Action: action, EnvID: envID, Detail: detail}
+}
+
+func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, _ *call) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || len(in.Name) > 100 || !utf8.ValidString(in.Name) {
+		return invalid("name is required: 1 to 100 characters")
+	}
+	secret := randomToken(prefixSecret, 32)
+	env := &hmacgate.Environment{
+		ID: randomToken("env_", 9), Name: in.Name, PublicKey: randomToken(prefixPublic, 16),
+		SecretKeyHash: hashToken(secret), HMACMode: hmacgate.ModeOff, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
+	}
+	a := adminAudit("environment.create", env.ID, "name "+quote(env.Name))
+	a.At = env.CreatedAt
+	if err := s.store.CreateEnvironment(r.Context(), env, a); err != nil {
+		return s.storeErr(err)
+	}
+	out := envJSON(env)
+	out.SecretKey = secret // shown once; only its hash is stored
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, _ *call) error {
+	envs, err := s.store.Environments(r.Context())
+	if err != nil {
+		return s.storeErr(err)
+	}
+	out := make([]environmentJSON, 0, len(envs))
+	for _, e := range envs {
+		out = append(out, envJSON(e))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"environments": out})
+	return nil
+}
+
+func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, _ *call) error {
+	e, err := s.store.Environment(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return s.storeErr(err)
+	}
+	writeJSON(w, http.StatusOK, envJSON(e))
+	return nil
+}
+
+func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request, _ *call) error {
+	id := r.PathValue("id")
+	if err := s.store.DeleteEnvironment(r.Context(), id, adminAudit("environment.delete", id, "")); err != nil {
+		return s.storeErr(err)
+	}
+	s.cache.invalidate(id)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type auditJSON struct {
+	At     time.Time `json:"at"`
+	EnvID  string    `json:"environment_id,omitempty"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+func (s *Server) writeAudit(w http.ResponseWriter, r *http.Request, envID string) error {
+	entries, err := s.store.AuditLog(r.Context(), envID, 200)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	out := make([]auditJSON, 0, len(entries))
+	for _, a := range entries {
+		out = append(out, auditJSON{At: a.At, EnvID: a.EnvID, Actor: a.Actor, Action: a.Action, Detail: a.Detail})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+	return nil
+}
+
+func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, _ *call) error {
+	return s.writeAudit(w, r, r.URL.Query().Get("environment_id"))
+}
+
+func quote(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return `"` + strings.ToValidUTF8(s, "?") + `"`
+}

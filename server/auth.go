@@ -1,0 +1,109 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/hmacgate/hmacgate"
+)
+
+// Token prefixes make leaked credentials easy for secret scanners to find.
+const (
+	prefixAdmin  = "hga_"
+	prefixSecret = "sk_"
+	prefixPublic = "pk_"
+)
+
+// settingAdminToken names the stored hash of the admin token.
+const settingAdminToken = "admin_token_sha256"
+
+func randomToken(prefix string, n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return prefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(tok string) []byte {
+	h := sha256.Sum256([]byte(tok))
+	return h[:]
+}
+
+// bearer returns the token of an "Authorization: Bearer …" header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// checkAdmin accepts the admin token. Its hash is read from the store on
+// every call (admin calls are rare), so a token reset by another process
+// takes effect at once.
+func (s *Server) checkAdmin(ctx context.Context, r *http.Request) error {
+	tok := bearer(r)
+	if tok == "" {
+		return hmacgate.ErrUnauthorized
+	}
+	want, err := s.store.Setting(ctx, settingAdminToken)
+	if err != nil {
+		if errors.Is(err, hmacgate.ErrNotFound) {
+			return hmacgate.ErrUnauthorized
+		}
+		return hmacgate.ErrUnavailable
+	}
+	if subtle.ConstantTimeCompare(hashToken(tok), want) != 1 {
+		return hmacgate.ErrUnauthorized
+	}
+	return nil
+}
+
+// checkEnv accepts an environment's secret key and returns its state.
+func (s *Server) checkEnv(ctx context.Context, r *http.Request) (*envState, error) {
+	tok := bearer(r)
+	if !strings.HasPrefix(tok, prefixSecret) {
+		return nil, hmacgate.ErrUnauthorized
+	}
+	st, err := s.cache.bySecretKey(ctx, tok)
+	if err != nil {
+		if errors.Is(err, hmacgate.ErrNotFound) {
+			return nil, hmacgate.ErrUnauthorized
+		}
+		return nil, s.unavailable(err)
+	}
+	return st, nil
+}
+
+// EnsureAdminToken makes sure an admin token exists. With token set, its
+// hash replaces the stored one; otherwise, if none is stored, a new token is
+// made and returned (to be shown once). It returns "" when nothing new was
+// made.
+func EnsureAdminToken(ctx context.Context, store hmacgate.Store, token string) (string, error) {
+	if token != "" {
+		return "", store.SetSetting(ctx, settingAdminToken, hashToken(token),
+			hmacgate.AuditEntry{Actor: "system", Action: "admin.token.set", Detail: "from HMACGATE_ADMIN_TOKEN"})
+	}
+	if _, err := store.Setting(ctx, settingAdminToken); err == nil {
+		return "", nil
+	} else if !errors.Is(err, hmacgate.ErrNotFound) {
+		return "", err
+	}
+	return ResetAdminToken(ctx, store)
+}
+
+// ResetAdminToken makes a new admin token, stores its hash and returns it.
+func ResetAdminToken(ctx context.Context, store hmacgate.Store) (string, error) {
+	tok := randomToken(prefixAdmin, 32)
+	err := store.SetSetting(ctx, settingAdminToken, hashToken(tok),
+		hmacgate.AuditEntry{Actor: "system", Action: "admin.token.reset"})
+	if err != nil {
+		return "", err
+	}
+	return tok, nil
+}

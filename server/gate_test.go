@@ -1,0 +1,272 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/connect"
+)
+
+func digest(t *testing.T, key, integration, connection string) string {
+	t.Helper()
+	d, err := connect.Digest(hmacgate.MustParseKey(key), integration, connection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// fillPath puts concrete values into a route pattern.
+func fillPath(p string) string {
+	return strings.NewReplacer("{integration}", "github", "{connection}", "user-1", "{id}", "env_x").Replace(p)
+}
+
+// TestGateOnEveryConnectionRoute walks the route table: every route marked
+// as creating connections refuses a missing or wrong digest under enforce,
+// and no route at all creates a connection without a valid digest.
+func TestGateOnEveryConnectionRoute(t *testing.T) {
+	ts := startServer(t)
+	e := ts.newEnv("gate")
+	key := ts.newKey(e, `{}`)
+	ts.setMode(e, "enforce")
+	other := hmacgate.GenerateKey().Reveal()
+
+	gated := 0
+	for _, rt := range ts.d.Server().Routes() {
+		path := fillPath(rt.Pattern)
+		// The request carries everything a connect call needs except a valid
+		// digest, in the query and in the body, plus the environment's secret key.
+		query := "?public_key=" + e.PublicKey + "&connection_id=user-1"
+		body := `{"public_key":"` + e.PublicKey + `","connection_id":"user-1","credentials":{"api_key":"k"}}`
+		for _, tc := range []struct{ name, query, body, want string }{
+			{"missing", query, body, "missing_hmac"},
+			{"wrong", query + "&hmac=" + digest(t, other, "github", "user-1"), strings.Replace(body, `"public_key"`, `"hmac":"`+digest(t, other, "github", "user-1")+`","public_key"`, 1), "invalid_hmac"},
+			{"other connection", query + "&hmac=" + digest(t, key, "github", "user-2"), body, "invalid_hmac"},
+		} {
+			var r refusal
+			code, raw := ts.do(rt.Method, path+tc.query, e.SecretKey, "application/json", tc.body, &r)
+			if rt.CreatesConnection {
+				if code != 401 || r.Error != tc.want {
+					t.Errorf("%s %s (%s digest): got %d %s; want 401 %s", rt.Method, rt.Pattern, tc.name, code, raw, tc.want)
+				}
+			}
+		}
+		if rt.CreatesConnection {
+			gated++
+		}
+		if n := ts.connectionCount(e); n != 0 {
+			t.Fatalf("%s %s created a connection without a valid digest", rt.Method, rt.Pattern)
+		}
+	}
+	if gated == 0 {
+		t.Fatal("no route is marked as creating connections")
+	}
+	// And the valid digest passes the gate.
+	if code, r := ts.connect(e, "github", "user-1", digest(t, key, "github", "user-1"), `{"api_key":"k"}`); code != 201 {
+		t.Fatalf("valid digest: %d %+v", code, r)
+	}
+}
+
+// TestEveryNonPublicRouteNeedsCredentials walks the route table with no
+// token, a wrong token, and the other kind of token.
+func TestEveryNonPublicRouteNeedsCredentials(t *testing.T) {
+	ts := startServer(t)
+	e := ts.newEnv("auth")
+	checked := 0
+	for _, rt := range ts.d.Server().Routes() {
+		if rt.Access == "public" {
+			continue
+		}
+		wrongKind := e.SecretKey
+		if rt.Access == "environment" {
+			wrongKind = ts.admin
+		}
+		for _, tok := range []string{"", "not-a-token", "sk_" + strings.Repeat("A", 43), wrongKind} {
+			var r refusal
+			code, raw := ts.json(rt.Method, fillPath(rt.Pattern), tok, `{"name":"x","id":"x","mode":"off"}`, &r)
+			if code != 401 || r.Error != "unauthorized" {
+				t.Errorf("%s %s with token %q: got %d %s; want 401 unauthorized", rt.Method, rt.Pattern, tok, code, raw)
+			}
+		}
+		checked++
+	}
+	if checked < 10 {
+		t.Fatalf("only %d non-public routes", checked)
+	}
+}
+
+func TestConnectModes(t *testing.T) {
+	ts := startServer(t)
+	e := ts.newEnv("modes")
+	// Mode off, no key: anything goes.
+	if code, r := ts.connect(e, "plain", "a", "", ""); code != 201 {
+		t.Fatalf("off: %d %+v", code, r)
+	}
+	// Switching on without a key is refused.
+	var r refusal
+	if code, _ := ts.json("PUT", "/v1/hmac/mode", e.SecretKey, `{"mode":"enforce"}`, &r); code != 409 || r.Error != "no_hmac_key" {
+		t.Fatalf("enforce without key: %d %+v", code, r)
+	}
+	key := ts.newKey(e, `{}`)
+	ts.setMode(e, "report")
+	if code, r := ts.connect(e, "plain", "b", "", ""); code != 201 {
+		t.Fatalf("report, missing: %d %+v", code, r)
+	}
+	if code, r := ts.connect(e, "plain", "c", strings.Repeat("0", 64), ""); code != 201 {
+		t.Fatalf("report, invalid: %d %+v", code, r)
+	}
+	if code, r := ts.connect(e, "plain", "d", digest(t, key, "plain", "d"), ""); code != 201 {
+		t.Fatalf("report, valid: %d %+v", code, r)
+	}
+	var rep struct {
+		Valid, Missing, Invalid int64
+		Verdict                 string
+		Hours                   []struct{ Valid, Missing, Invalid int64 }
+	}
+	ts.json("GET", "/v1/hmac/report", e.SecretKey, "", &rep)
+	if rep.Valid != 1 || rep.Missing != 1 || rep.Invalid != 1 || len(rep.Hours) != 24 || !strings.Contains(rep.Verdict, "would reject them") {
+		t.Errorf("report: %+v", rep)
+	}
+	ts.setMode(e, "enforce")
+	if code, r := ts.connect(e, "plain", "e", "", ""); code != 401 || r.Error != "missing_hmac" {
+		t.Fatalf("enforce, missing: %d %+v", code, r)
+	}
+	if code, r := ts.connect(e, "plain", "e", "zz", ""); code != 401 || r.Error != "invalid_hmac" {
+		t.Fatalf("enforce, malformed: %d %+v", code, r)
+	}
+	if code, r := ts.connect(e, "plain", "e", strings.ToUpper(digest(t, key, "plain", "e")), ""); code != 201 {
+		t.Fatalf("enforce, valid uppercase: %d %+v", code, r)
+	}
+	// Query-string parameters, as the seed's SDK sends them.
+	code, _ := ts.do("POST", "/v1/connect/plain?public_key="+e.PublicKey+"&connection_id=f&hmac="+digest(t, key, "plain", "f"), "", "", "", nil)
+	if code != 201 {
+		t.Fatalf("query parameters: %d", code)
+	}
+	// Form body.
+	code, _ = ts.do("POST", "/v1/connect/plain", "", "application/x-www-form-urlencoded",
+		"public_key="+e.PublicKey+"&connection_id=g&hmac="+digest(t, key, "plain", "g"), nil)
+	if code != 201 {
+		t.Fatalf("form body: %d", code)
+	}
+	// Unknown public key and unknown integration.
+	if code, r := ts.connect(envCreds{PublicKey: "pk_nope"}, "plain", "h", "", ""); code != 401 {
+		t.Errorf("unknown public key: %d %+v", code, r)
+	}
+	if code, r := ts.connect(e, "nope", "h", digest(t, key, "nope", "h"), ""); code != 404 {
+		t.Errorf("unknown integration: %d %+v", code, r)
+	}
+}
+
+func TestConnectCredentials(t *testing.T) {
+	ts := startServer(t)
+	e := ts.newEnv("creds")
+	for _, tc := range []struct {
+		name, integration, creds string
+		want                     int
+	}{
+		{"api key", "github", `{"api_key":"secret-api-key-1"}`, 201},
+		{"re-authorization", "github", `{"api_key":"secret-api-key-2"}`, 200},
+		{"missing", "github", ``, 400},
+		{"wrong shape", "github", `{"username":"u","password":"p"}`, 400},
+		{"not strings", "github", `{"api_key":1}`, 400},
+		{"none takes none", "plain", `{"api_key":"x"}`, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, r := ts.connect(e, tc.integration, "user-1", "", tc.creds); code != tc.want {
+				t.Errorf("got %d %+v; want %d", code, r, tc.want)
+			}
+		})
+	}
+	var c struct {
+		Credentials map[string]string `json:"credentials"`
+	}
+	ts.json("GET", "/v1/connections/github/user-1?include_credentials=true", e.SecretKey, "", &c)
+	if c.Credentials["api_key"] != "secret-api-key-2" {
+		t.Errorf("stored credentials: %+v", c)
+	}
+	var plain map[string]any
+	ts.json("GET", "/v1/connections/github/user-1", e.SecretKey, "", &plain)
+	if _, ok := plain["credentials"]; ok {
+		t.Error("credentials returned without include_credentials")
+	}
+}
+
+// TestKeyRotation: a digest made with the retiring key is accepted until
+// its time, then refused.
+func TestKeyRotation(t *testing.T) {
+	ts := startServer(t)
+	e := ts.newEnv("rotation")
+	oldKey := ts.newKey(e, `{}`)
+	ts.setMode(e, "enforce")
+	newKey := ts.newKey(e, `{"retire_previous_at":"1h"}`)
+	oldDigest := digest(t, oldKey, "plain", "u")
+	if code, r := ts.connect(e, "plain", "u", oldDigest, ""); code != 201 {
+		t.Fatalf("retiring key during its hour: %d %+v", code, r)
+	}
+	if code, r := ts.connect(e, "plain", "u", digest(t, newKey, "plain", "u"), ""); code != 200 {
+		t.Fatalf("new key: %d %+v", code, r)
+	}
+	ts.clock.Add(time.Hour)
+	if code, r := ts.connect(e, "plain", "u", oldDigest, ""); code != 401 || r.Error != "invalid_hmac" {
+		t.Fatalf("retired key: %d %+v", code, r)
+	}
+	// "now" retires the previous key at once.
+	newest := ts.newKey(e, `{"retire_previous_at":"now"}`)
+	if code, _ := ts.connect(e, "plain", "u", digest(t, newKey, "plain", "u"), ""); code != 401 {
+		t.Fatalf("key retired now still accepted: %d", code)
+	}
+	if code, _ := ts.connect(e, "plain", "u", digest(t, newest, "plain", "u"), ""); code != 200 {
+		t.Fatalf("newest key: %d", code)
+	}
+	// A supplied key must be strong.
+	var r refusal
+	if code, _ := ts.json("POST", "/v1/hmac/keys", e.SecretKey, `{"key":"short"}`, &r); code != 400 {
+		t.Errorf("weak supplied key: %d %+v", code, r)
+	}
+	supplied := hmacgate.GenerateKey().Reveal()
+	if got := ts.newKey(e, `{"key":"`+supplied+`"}`); got != supplied {
+		t.Errorf("supplied key: got %q", got)
+	}
+}
+
+// TestNoSecretsInLogsOrResponses runs a whole flow with logs at debug level
+// and checks that no key, secret, digest or credential shows up in any log
+// line, nor in any response after the one that created it.
+func TestNoSecretsInLogsOrResponses(t *testing.T) {
+	ts := startServer(t)
+	e := ts.newEnv("leaks")
+	key := ts.newKey(e, `{}`)
+	ts.setMode(e, "report")
+	created := ts.seen.String()
+	ts.seen = &syncBuffer{}
+	d := digest(t, key, "github", "user-1")
+	ts.connect(e, "github", "user-1", d, `{"api_key":"CREDENTIAL-api-key-value"}`)
+	ts.connect(e, "github", "user-2", strings.Repeat("ab", 32), `{"api_key":"CREDENTIAL-api-key-value"}`)
+	ts.do("POST", "/v1/connect/github?public_key="+e.PublicKey+"&connection_id=user-3&hmac="+d, "", "", "", nil)
+	ts.setMode(e, "enforce")
+	ts.connect(e, "github", "user-4", d, `{"api_key":"CREDENTIAL-api-key-value"}`)
+	for _, p := range []string{"/v1/environment", "/v1/hmac/keys", "/v1/hmac/report", "/v1/connections", "/v1/environment/audit", "/v1/integrations"} {
+		ts.json("GET", p, e.SecretKey, "", nil)
+	}
+	ts.json("GET", "/v1/environments", ts.admin, "", nil)
+	ts.json("GET", "/v1/audit", ts.admin, "", nil)
+	ts.do("GET", "/metrics", "", "", "", nil)
+	if !strings.Contains(created, key) || !strings.Contains(created, e.SecretKey) {
+		t.Fatal("the creating responses should show the key and the secret key once")
+	}
+	logs, later := ts.logs.String(), ts.seen.String()
+	if !strings.Contains(logs, "would be refused under enforce") {
+		t.Fatal("report mode did not log the would-be refusal; the log capture is not working")
+	}
+	for name, secret := range map[string]string{"hmac key": key, "secret key": e.SecretKey, "admin token": ts.admin,
+		"digest": d, "credential": "CREDENTIAL-api-key-value"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain the %s", name)
+		}
+		if strings.Contains(later, secret) {
+			t.Errorf("a later response contains the %s", name)
+		}
+	}
+}

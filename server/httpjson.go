@@ -1,0 +1,153 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hmacgate/hmacgate"
+)
+
+// maxBody bounds every request body the API reads.
+const maxBody = 64 << 10
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // JSON with nosniff is not HTML; keep '<' readable
+	if err := enc.Encode(v); err != nil {
+		hmacgate.WriteError(w, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func invalid(msg string) error { return hmacgate.ErrInvalidRequest.With(msg) }
+
+// decodeJSON reads a bounded JSON body into v, refusing unknown fields and
+// trailing data. An empty body leaves v as it is.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil || len(strings.TrimSpace(string(body))) == 0 {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return invalid("the body is not valid JSON for this route: " + jsonProblem(err))
+	}
+	if dec.More() {
+		return invalid("the body has data after the JSON value")
+	}
+	return nil
+}
+
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "syntax error"
+	case errors.As(err, &te):
+		return "field " + te.Field + " has the wrong type"
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return "malformed"
+}
+
+// readBody reads the whole body up to maxBody.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, hmacgate.ErrBodyTooLarge
+		}
+		return nil, invalid("the body could not be read")
+	}
+	return b, nil
+}
+
+// params merges query parameters, then a form or JSON body, into one view:
+// the seed's frontend SDK sends the connect parameters in the query string,
+// hmacgate's sdk.js sends them in a JSON body. JSON bodies may carry
+// credentials as well.
+type params struct {
+	values      url.Values
+	credentials map[string]string
+	hasCreds    bool
+}
+
+func (p *params) get(name string) string { return p.values.Get(name) }
+
+// readParams reads the query and the body of a connect call.
+func readParams(w http.ResponseWriter, r *http.Request) (*params, error) {
+	p := &params{values: r.URL.Query()}
+	body, err := readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) == 0 {
+		return p, nil
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, invalid("the form body is malformed")
+		}
+		for k, vs := range form {
+			p.values[k] = vs
+		}
+	case "application/json", "":
+		var in struct {
+			PublicKey    string          `json:"public_key"`
+			ConnectionID string          `json:"connection_id"`
+			HMAC         string          `json:"hmac"`
+			Credentials  json.RawMessage `json:"credentials"`
+			Username     *string         `json:"username"`
+			Password     *string         `json:"password"`
+			APIKey       *string         `json:"api_key"`
+		}
+		dec := json.NewDecoder(strings.NewReader(string(body)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			return nil, invalid("the body is not valid JSON for a connect call: " + jsonProblem(err))
+		}
+		for k, v := range map[string]string{"public_key": in.PublicKey, "connection_id": in.ConnectionID, "hmac": in.HMAC} {
+			if v != "" {
+				p.values.Set(k, v)
+			}
+		}
+		creds := map[string]string{}
+		if len(in.Credentials) > 0 && string(in.Credentials) != "null" {
+			if err := json.Unmarshal(in.Credentials, &creds); err != nil {
+				return nil, invalid("credentials must be an object of strings")
+			}
+			p.hasCreds = true
+		}
+		for k, v := range map[string]*string{"username": in.Username, "password": in.Password, "api_key": in.APIKey} {
+			if v != nil {
+				creds[k] = *v
+				p.hasCreds = true
+			}
+		}
+		p.credentials = creds
+	default:
+		return nil, hmacgate.ErrUnsupportedMediaType.With("send the connect parameters as JSON, a form, or in the query string")
+	}
+	return p, nil
+}

@@ -1,0 +1,267 @@
+// Package server is the platform's HTTP side: the admin API, the
+// environment API, the HMAC-gated connect endpoint, the browser SDK,
+// health checks and metrics.
+//
+// # The gate
+//
+// Every route that creates or re-authorizes a connection is marked in the
+// route table and runs only after the connect gate admitted the call: the
+// handler receives the gate's [admission], which nothing else can make. A
+// test walks the table to prove it.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/seal"
+)
+
+// Options configure a Server.
+type Options struct {
+	Store  hmacgate.Store
+	Sealer *seal.Sealer
+	Logger *slog.Logger
+	// Registry receives the server's metrics; nil makes a new one.
+	Registry *prometheus.Registry
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// DefaultRetire is how long a replaced HMAC key stays valid when the
+	// request names no time; zero means 24 hours.
+	DefaultRetire time.Duration
+}
+
+// Server serves the platform API. Create it with [New]; stop its background
+// work with [Server.Close].
+type Server struct {
+	store   hmacgate.Store
+	sealer  *seal.Sealer
+	log     *slog.Logger
+	now     func() time.Time
+	retire  time.Duration
+	cache   *cache
+	report  *reportCounter
+	metrics *metrics
+	reg     *prometheus.Registry
+	routes  []route
+	handler http.Handler
+}
+
+// access says who may call a route.
+type access int
+
+const (
+	public access = iota
+	admin
+	environment
+)
+
+func (a access) String() string { return [...]string{"public", "admin", "environment"}[a] }
+
+// route is one entry of the route table.
+type route struct {
+	method, pattern string
+	access          access
+	// createsConnection marks routes that create or re-authorize a
+	// connection; they must take the gate's admission.
+	createsConnection bool
+	handle            func(w http.ResponseWriter, r *http.Request, c *call) error
+}
+
+// call carries what the route's access check established.
+type call struct {
+	env *envState // for environment routes, and the connect gate's environment
+}
+
+// New returns a Server.
+func New(o Options) *Server {
+	s := &Server{store: o.Store, sealer: o.Sealer, log: o.Logger, now: o.Now, retire: o.DefaultRetire, reg: o.Registry}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.retire == 0 {
+		s.retire = 24 * time.Hour
+	}
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+	}
+	s.metrics = newMetrics(s.reg)
+	s.cache = newCache(s.store, s.sealer, s.now)
+	s.report = newReportCounter(s.store, s.log, s.now)
+	s.routes = s.routeTable()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		hmacgate.WriteError(w, hmacgate.ErrNotFound.With("no route "+r.Method+" "+r.URL.Path))
+	})
+	s.handler = mux
+	return s
+}
+
+// routeTable lists every route of the API.
+func (s *Server) routeTable() []route {
+	return []route{
+		{method: "GET", pattern: "/healthz", access: public, handle: s.healthz},
+		{method: "GET", pattern: "/readyz", access: public, handle: s.readyz},
+		{method: "GET", pattern: "/sdk.js", access: public, handle: s.sdk},
+		{method: "POST", pattern: "/v1/connect/{integration}", access: public, createsConnection: true, handle: s.connect},
+		{method: "OPTIONS", pattern: "/v1/connect/{integration}", access: public, handle: s.connectPreflight},
+
+		{method: "POST", pattern: "/v1/environments", access: admin, handle: s.createEnvironment},
+		{method: "GET", pattern: "/v1/environments", access: admin, handle: s.listEnvironments},
+		{method: "GET", pattern: "/v1/environments/{id}", access: admin, handle: s.getEnvironment},
+		{method: "DELETE", pattern: "/v1/environments/{id}", access: admin, handle: s.deleteEnvironment},
+		{method: "GET", pattern: "/v1/audit", access: admin, handle: s.adminAudit},
+
+		{method: "GET", pattern: "/v1/environment", access: environment, handle: s.currentEnvironment},
+		{method: "POST", pattern: "/v1/integrations", access: environment, handle: s.createIntegration},
+		{method: "GET", pattern: "/v1/integrations", access: environment, handle: s.listIntegrations},
+		{method: "GET", pattern: "/v1/connections", access: environment, handle: s.listConnections},
+		{method: "GET", pattern: "/v1/connections/{integration}/{connection}", access: environment, handle: s.getConnection},
+		{method: "DELETE", pattern: "/v1/connections/{integration}/{connection}", access: environment, handle: s.deleteConnection},
+		{method: "POST", pattern: "/v1/hmac/keys", access: environment, handle: s.createHMACKey},
+		{method: "GET", pattern: "/v1/hmac/keys", access: environment, handle: s.listHMACKeys},
+		{method: "PUT", pattern: "/v1/hmac/mode", access: environment, handle: s.setHMACMode},
+		{method: "GET", pattern: "/v1/hmac/report", access: environment, handle: s.hmacReport},
+		{method: "GET", pattern: "/v1/environment/audit", access: environment, handle: s.envAudit},
+	}
+}
+
+// RouteInfo describes one route of the API.
+type RouteInfo struct {
+	Method, Pattern string
+	// Access is "public", "admin" (admin token) or "environment"
+	// (environment secret key).
+	Access string
+	// CreatesConnection marks the routes behind the connect gate.
+	CreatesConnection bool
+}
+
+// Routes lists every route of the API, for documentation and for the tests
+// that prove each is guarded.
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, 0, len(s.routes))
+	for _, rt := range s.routes {
+		out = append(out, RouteInfo{rt.method, rt.pattern, rt.access.String(), rt.createsConnection})
+	}
+	return out
+}
+
+// Handler returns the HTTP handler of the API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Registry returns the registry holding the server's metrics.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+// Close flushes the HMAC report counts.
+func (s *Server) Close() error { return s.report.Close() }
+
+// Invalidate drops the cached state of an environment ("" for all), so that
+// a change made elsewhere takes effect.
+func (s *Server) Invalidate(envID string) { s.cache.invalidate(envID) }
+
+// wrap applies a route's access check, error writing, metrics and logs.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		err := s.serve(sw, r, rt)
+		if err != nil {
+			if hmacgate.ErrorCode(err) == hmacgate.Internal {
+				s.log.Error("request failed", "route", rt.pattern, "method", r.Method, "err", err.Error())
+			}
+			hmacgate.WriteError(sw, err)
+		}
+		d := time.Since(start)
+		s.metrics.requests.WithLabelValues(rt.method+" "+rt.pattern, strconv.Itoa(sw.status)).Observe(d.Seconds())
+		// The query string and body are never logged: the seed's SDK puts the
+		// hmac digest in the query.
+		s.log.Debug("request", "method", r.Method, "route", rt.pattern, "status", sw.status,
+			"code", hmacgate.ErrorCode(err), "duration", d)
+	})
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
+	c := &call{}
+	switch rt.access {
+	case admin:
+		if err := s.checkAdmin(r.Context(), r); err != nil {
+			return err
+		}
+	case environment:
+		st, err := s.checkEnv(r.Context(), r)
+		if err != nil {
+			return err
+		}
+		c.env = st
+	}
+	return rt.handle(w, r, c)
+}
+
+// unavailable logs a store failure and returns the refusal for it: a store
+// that cannot answer means 503, never an accept.
+func (s *Server) unavailable(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return hmacgate.ErrUnavailable
+	}
+	s.log.Error("store unavailable", "err", err.Error())
+	return hmacgate.ErrUnavailable
+}
+
+// storeErr passes refusals (not found, conflict) through and turns any other
+// store error into 503.
+func (s *Server) storeErr(err error) error {
+	var e *hmacgate.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return s.unavailable(err)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ *call) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return s.unavailable(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
