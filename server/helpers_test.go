@@ -196,3 +196,14 @@ func (ts *testServer) connectionCount(e envCreds) int {
 	}
 	return len(out.Connections)
 }
+
+type timeT = time.Time
+
+func decode(t *testing.T, rec interface{ Result() *http.Response }, out any) {
+	t.Helper()
+	res := rec.Result()
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		t.Fatal(err)
+	}
+}

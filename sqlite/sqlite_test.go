@@ -37,3 +37,18 @@ func TestReopenKeepsDataAndSkipsMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAtomicity(t *testing.T) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hmacgate.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	storetest.RunAtomicity(t, s, func(t *testing.T) {
+		_, err := s.DB().Exec(`CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action = '` + storetest.FailingAction + `'
+			BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -333,3 +333,49 @@ func testDeleteCascades(t *testing.T, s hmacgate.Store) {
 		t.Errorf("left over: %d keys, %d integrations, %d connections, %d report rows", len(keys), len(ins), len(conns), len(rep))
 	}
 }
+
+// FailingAction is the audit action that a store under test must make fail
+// once RunAtomicity's inject has run: the test's stand-in for a crash in the
+// middle of a change.
+const FailingAction = "test.fail"
+
+// RunAtomicity proves that a change and its audit entry are one
+// transaction: when the audit write fails (inject makes writes of
+// [FailingAction] fail, for example with a trigger), nothing of the change
+// is left behind.
+func RunAtomicity(t *testing.T, s hmacgate.Store, inject func(t *testing.T)) {
+	MustEnv(t, s, "env1")
+	_ = s.CreateIntegration(ctx, &hmacgate.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: hmacgate.AuthNone, CreatedAt: at}, audit("x"))
+	_, _ = s.UpsertConnection(ctx, &hmacgate.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "c", UpdatedAt: at})
+	if err := s.AddHMACKey(ctx, &hmacgate.StoredKey{ID: "k1", EnvID: "env1", Sealed: []byte("one"), CreatedAt: at}, at, audit("x")); err != nil {
+		t.Fatal(err)
+	}
+	inject(t)
+	fail := audit(FailingAction)
+	if err := s.AddHMACKey(ctx, &hmacgate.StoredKey{ID: "k2", EnvID: "env1", Sealed: []byte("two"), CreatedAt: at.Add(time.Second)}, at.Add(time.Second), fail); err == nil {
+		t.Fatal("AddHMACKey succeeded although its audit entry failed")
+	}
+	keys, _ := s.HMACKeys(ctx, "env1", at.Add(2*time.Second))
+	if len(keys) != 1 || keys[0].ID != "k1" || !keys[0].RetiresAt.IsZero() {
+		t.Errorf("after a failed rotation: %+v; want k1 alone, still current", keys)
+	}
+	if err := s.SetHMACMode(ctx, "env1", hmacgate.ModeEnforce, fail); err == nil {
+		t.Fatal("SetHMACMode succeeded although its audit entry failed")
+	}
+	if err := s.DeleteConnection(ctx, "env1", "github", "c", fail); err == nil {
+		t.Fatal("DeleteConnection succeeded although its audit entry failed")
+	}
+	if err := s.CreateEnvironment(ctx, &hmacgate.Environment{ID: "env2", Name: "x", PublicKey: "pk2", SecretKeyHash: []byte("h2"), HMACMode: hmacgate.ModeOff, CreatedAt: at}, fail); err == nil {
+		t.Fatal("CreateEnvironment succeeded although its audit entry failed")
+	}
+	env, _ := s.Environment(ctx, "env1")
+	if env.HMACMode != hmacgate.ModeOff || env.Version != 2 {
+		t.Errorf("environment changed: %+v", env)
+	}
+	if _, err := s.Connection(ctx, "env1", "github", "c"); err != nil {
+		t.Errorf("connection gone: %v", err)
+	}
+	if _, err := s.Environment(ctx, "env2"); !errors.Is(err, hmacgate.ErrNotFound) {
+		t.Errorf("env2 exists: %v", err)
+	}
+}
