@@ -35,7 +35,7 @@ type admission struct {
 // environment's keys and applies the HMAC mode. It reads only the in-memory
 // cache, so refusals cost no database work.
 func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
-	pk := p.get("public_key")
+	pk := p.publicKey
 	if pk == "" {
 		return nil, hmacgate.ErrUnauthorized.With("the connect call needs the environment's public_key")
 	}
@@ -46,7 +46,7 @@ func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
 		}
 		return nil, s.unavailable(err)
 	}
-	integrationID, connectionID := r.PathValue("integration"), p.get("connection_id")
+	integrationID, connectionID := r.PathValue("integration"), p.connectionID
 	mode, ok := st.integrations[integrationID]
 	if !ok {
 		return nil, hmacgate.ErrNotFound.With("no integration " + quote(integrationID) + " in this environment")
@@ -57,7 +57,7 @@ func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
 	if len(connectionID) > 256 {
 		return nil, invalid("connection_id is longer than 256 bytes")
 	}
-	v, derr := s.checkDigest(st, integrationID, connectionID, p.get("hmac"))
+	v, derr := s.checkDigest(st, integrationID, connectionID, p.hmac)
 	envMode := st.env.HMACMode
 	if v != verdictUnchecked {
 		s.report.add(st.env.ID, v)

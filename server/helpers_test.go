@@ -199,7 +199,7 @@ func (ts *testServer) connectionCount(e envCreds) int {
 
 type timeT = time.Time
 
-func decode(t *testing.T, rec interface{ Result() *http.Response }, out any) {
+func decode(t testing.TB, rec interface{ Result() *http.Response }, out any) {
 	t.Helper()
 	res := rec.Result()
 	defer res.Body.Close()

@@ -69,6 +69,13 @@ func jsonProblem(err error) string {
 
 // readBody reads the whole body up to maxBody.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= maxBody {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, invalid("the body could not be read")
+		}
+		return b, nil
+	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -80,21 +87,54 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-// params merges query parameters, then a form or JSON body, into one view:
-// the seed's frontend SDK sends the connect parameters in the query string,
-// hmacgate's sdk.js sends them in a JSON body. JSON bodies may carry
-// credentials as well.
+// params are the parameters of a connect call, from the query string and
+// then a form or JSON body (later sources win): the seed's frontend SDK sends
+// them in the query string, hmacgate's sdk.js in a JSON body, which may also
+// carry the end user's credentials.
 type params struct {
-	values      url.Values
-	credentials map[string]string
-	hasCreds    bool
+	publicKey, connectionID, hmac string
+	credentials                   map[string]string
+	hasCreds                      bool
 }
 
-func (p *params) get(name string) string { return p.values.Get(name) }
+func (p *params) set(name, value string) {
+	switch name {
+	case "public_key":
+		p.publicKey = value
+	case "connection_id":
+		p.connectionID = value
+	case "hmac":
+		p.hmac = value
+	}
+}
+
+func (p *params) setAll(v url.Values) {
+	for _, name := range [...]string{"public_key", "connection_id", "hmac"} {
+		if vs := v[name]; len(vs) > 0 {
+			p.set(name, vs[0])
+		}
+	}
+}
+
+// connectBody is the JSON body of a connect call. Unknown fields are
+// ignored: this is the hottest route, and a misspelled field shows up as a
+// missing value anyway.
+type connectBody struct {
+	PublicKey    string          `json:"public_key"`
+	ConnectionID string          `json:"connection_id"`
+	HMAC         string          `json:"hmac"`
+	Credentials  json.RawMessage `json:"credentials"`
+	Username     *string         `json:"username"`
+	Password     *string         `json:"password"`
+	APIKey       *string         `json:"api_key"`
+}
 
 // readParams reads the query and the body of a connect call.
 func readParams(w http.ResponseWriter, r *http.Request) (*params, error) {
-	p := &params{values: r.URL.Query()}
+	p := &params{}
+	if r.URL.RawQuery != "" {
+		p.setAll(r.URL.Query())
+	}
 	body, err := readBody(w, r)
 	if err != nil {
 		return nil, err
@@ -109,43 +149,35 @@ func readParams(w http.ResponseWriter, r *http.Request) (*params, error) {
 		if err != nil {
 			return nil, invalid("the form body is malformed")
 		}
-		for k, vs := range form {
-			p.values[k] = vs
-		}
+		p.setAll(form)
 	case "application/json", "":
-		var in struct {
-			PublicKey    string          `json:"public_key"`
-			ConnectionID string          `json:"connection_id"`
-			HMAC         string          `json:"hmac"`
-			Credentials  json.RawMessage `json:"credentials"`
-			Username     *string         `json:"username"`
-			Password     *string         `json:"password"`
-			APIKey       *string         `json:"api_key"`
-		}
-		dec := json.NewDecoder(strings.NewReader(string(body)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
+		var in connectBody
+		if err := json.Unmarshal(body, &in); err != nil {
 			return nil, invalid("the body is not valid JSON for a connect call: " + jsonProblem(err))
 		}
-		for k, v := range map[string]string{"public_key": in.PublicKey, "connection_id": in.ConnectionID, "hmac": in.HMAC} {
-			if v != "" {
-				p.values.Set(k, v)
+		for _, f := range [...]struct{ name, v string }{{"public_key", in.PublicKey}, {"connection_id", in.ConnectionID}, {"hmac", in.HMAC}} {
+			if f.v != "" {
+				p.set(f.name, f.v)
 			}
 		}
-		creds := map[string]string{}
 		if len(in.Credentials) > 0 && string(in.Credentials) != "null" {
-			if err := json.Unmarshal(in.Credentials, &creds); err != nil {
+			if err := json.Unmarshal(in.Credentials, &p.credentials); err != nil {
 				return nil, invalid("credentials must be an object of strings")
 			}
 			p.hasCreds = true
 		}
-		for k, v := range map[string]*string{"username": in.Username, "password": in.Password, "api_key": in.APIKey} {
-			if v != nil {
-				creds[k] = *v
+		for _, f := range [...]struct {
+			name string
+			v    *string
+		}{{"username", in.Username}, {"password", in.Password}, {"api_key", in.APIKey}} {
+			if f.v != nil {
+				if p.credentials == nil {
+					p.credentials = map[string]string{}
+				}
+				p.credentials[f.name] = *f.v
 				p.hasCreds = true
 			}
 		}
-		p.credentials = creds
 	default:
 		return nil, hmacgate.ErrUnsupportedMediaType.With("send the connect parameters as JSON, a form, or in the query string")
 	}
