@@ -2,6 +2,8 @@ package hmacgate_test
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -139,6 +141,28 @@ func TestKeySumConcurrent(t *testing.T) {
 	for range 8 {
 		if !<-done {
 			t.Fatal("concurrent Sum gave a different MAC")
+		}
+	}
+}
+
+// TestMACMatchesCryptoHMAC compares the package's HMAC with crypto/hmac for
+// keys around the block size and messages in pieces of every size.
+func TestMACMatchesCryptoHMAC(t *testing.T) {
+	for _, n := range []int{1, 31, 32, 63, 64, 65, 127, 128, 200} {
+		key := strings.Repeat("k", n-1) + "ø"[:1]
+		k := hmacgate.MustParseKey(key)
+		for _, parts := range [][]string{{""}, {"a"}, {"github", ":", "user-1"}, {strings.Repeat("x", 100), ":", strings.Repeat("y", 100)},
+			{strings.Repeat("z", 127), "1"}, {"", strings.Repeat("w", 300), ""}} {
+			msg := strings.Join(parts, "")
+			h := hmac.New(sha256.New, []byte(key))
+			h.Write([]byte(msg))
+			want := h.Sum(nil)
+			if got := k.Sum(nil, []byte(msg)); !bytes.Equal(got, want) {
+				t.Errorf("key %d bytes, msg %d bytes: Sum differs from crypto/hmac", n, len(msg))
+			}
+			if got := k.SumStrings(nil, parts...); !bytes.Equal(got, want) {
+				t.Errorf("key %d bytes, parts %d: SumStrings differs from crypto/hmac", n, len(parts))
+			}
 		}
 	}
 }
