@@ -137,6 +137,13 @@ var (
 	// ErrNoKey: HMAC cannot be switched on for an environment without a key.
 	ErrNoKey = newError("no_hmac_key", http.StatusConflict,
 		"the environment has no HMAC key; create one with POST /v1/hmac/keys before switching HMAC on")
+	// ErrNoSecret: a product with HMAC on has no secret to sign with.
+	ErrNoSecret = newError("no_product_secret", http.StatusConflict,
+		"HMAC is on for the product but it has no secret; generate one with POST /v1/products/{id}/secrets")
+	// ErrDeliveryRefused: a server-to-server delivery was refused by the
+	// request-forgery guard (scheme, address or redirect).
+	ErrDeliveryRefused = newError("delivery_refused", http.StatusBadRequest,
+		"the order URL may not be called from the server: only http and https to public addresses (or allowed private ones), no redirects to other hosts")
 	// ErrRateLimited: too many requests from one client.
 	ErrRateLimited = newError("rate_limited", http.StatusTooManyRequests, "too many requests; slow down and retry")
 )
@@ -191,6 +198,6 @@ func Codes() []*Error {
 		ErrTimestampInFuture, ErrBindingMismatch, ErrReplayed, ErrBodyTooLarge,
 		ErrMissingHMAC, ErrInvalidHMAC, ErrAmbiguousID, ErrMissingID,
 		ErrInvalidKey, ErrUnavailable, ErrMethodNotAllowed, ErrUnsupportedMediaType,
-		ErrUnauthorized, ErrNotFound, ErrConflict, ErrInvalidRequest, ErrNoKey, ErrRateLimited,
+		ErrUnauthorized, ErrNotFound, ErrConflict, ErrInvalidRequest, ErrNoKey, ErrNoSecret, ErrDeliveryRefused, ErrRateLimited,
 	}
 }

@@ -154,6 +154,8 @@ type Store interface {
 	Setting(ctx context.Context, name string) ([]byte, error)
 	SetSetting(ctx context.Context, name string, value []byte, audit AuditEntry) error
 
+	PartnerStore
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,6 +46,8 @@ type Config struct {
 	Stdout io.Writer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// DeliveryAllow lists private ranges test deliveries may reach.
+	DeliveryAllow []netip.Prefix
 }
 
 // Daemon is the running platform server: store, listeners, background work.
@@ -115,7 +118,8 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d.server = New(Options{Store: store, Sealer: sealer, Logger: cfg.Logger, Registry: reg, Now: cfg.Now})
+	d.server = New(Options{Store: store, Sealer: sealer, Logger: cfg.Logger, Registry: reg, Now: cfg.Now,
+		DeliveryAllow: cfg.DeliveryAllow})
 
 	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	apiMux := http.NewServeMux()

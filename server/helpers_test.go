@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -62,13 +63,13 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func startServer(t *testing.T) *testServer {
+func startServer(t *testing.T, allow ...netip.Prefix) *testServer {
 	t.Helper()
 	ts := &testServer{t: t, logs: &syncBuffer{}, seen: &syncBuffer{},
 		clock: &clock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}}
 	var out bytes.Buffer
 	d, err := server.Open(context.Background(), server.Config{
-		Listen: "127.0.0.1:0", DataDir: t.TempDir(), Stdout: &out, Now: ts.clock.Now,
+		Listen: "127.0.0.1:0", DataDir: t.TempDir(), Stdout: &out, Now: ts.clock.Now, DeliveryAllow: allow,
 		Logger: slog.New(slog.NewJSONHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -36,22 +37,30 @@ type Options struct {
 	// DefaultRetire is how long a replaced HMAC key stays valid when the
 	// request names no time; zero means 24 hours.
 	DefaultRetire time.Duration
+	// DeliveryAllow lists private address ranges that test deliveries may
+	// reach (for a partner on the same network, or tests on loopback).
+	// Link-local and metadata addresses are refused whatever it says.
+	DeliveryAllow []netip.Prefix
+	// FiddlePerMinute limits fiddle requests per client address; zero means 30.
+	FiddlePerMinute int
 }
 
 // Server serves the platform API. Create it with [New]; stop its background
 // work with [Server.Close].
 type Server struct {
-	store   hmacgate.Store
-	sealer  *seal.Sealer
-	log     *slog.Logger
-	now     func() time.Time
-	retire  time.Duration
-	cache   *cache
-	report  *reportCounter
-	metrics *metrics
-	reg     *prometheus.Registry
-	routes  []route
-	handler http.Handler
+	store    hmacgate.Store
+	sealer   *seal.Sealer
+	log      *slog.Logger
+	now      func() time.Time
+	retire   time.Duration
+	cache    *cache
+	report   *reportCounter
+	metrics  *metrics
+	reg      *prometheus.Registry
+	routes   []route
+	handler  http.Handler
+	delivery *http.Client
+	limiter  *rateLimiter
 }
 
 // access says who may call a route.
@@ -96,6 +105,12 @@ func New(o Options) *Server {
 		s.reg = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(s.reg)
+	s.delivery = newDeliveryClient(o.DeliveryAllow)
+	perMinute := o.FiddlePerMinute
+	if perMinute <= 0 {
+		perMinute = 30
+	}
+	s.limiter = newRateLimiter(perMinute, 10)
 	s.cache = newCache(s.store, s.sealer, s.now)
 	s.report = newReportCounter(s.store, s.log, s.now)
 	s.routes = s.routeTable()
@@ -118,6 +133,8 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: "/sdk.js", access: public, handle: s.sdk},
 		{method: "POST", pattern: "/v1/connect/{integration}", access: public, createsConnection: true, handle: s.connect},
 		{method: "OPTIONS", pattern: "/v1/connect/{integration}", access: public, handle: s.connectPreflight},
+		{method: "GET", pattern: "/launch/{correlationId}", access: public, handle: s.launch},
+		{method: "POST", pattern: "/v1/fiddle", access: public, handle: s.fiddle},
 
 		{method: "POST", pattern: "/v1/environments", access: admin, handle: s.createEnvironment},
 		{method: "GET", pattern: "/v1/environments", access: admin, handle: s.listEnvironments},
@@ -136,6 +153,15 @@ func (s *Server) routeTable() []route {
 		{method: "PUT", pattern: "/v1/hmac/mode", access: environment, handle: s.setHMACMode},
 		{method: "GET", pattern: "/v1/hmac/report", access: environment, handle: s.hmacReport},
 		{method: "GET", pattern: "/v1/environment/audit", access: environment, handle: s.envAudit},
+
+		{method: "POST", pattern: "/v1/products", access: environment, handle: s.createProduct},
+		{method: "GET", pattern: "/v1/products", access: environment, handle: s.listProducts},
+		{method: "GET", pattern: "/v1/products/{id}", access: environment, handle: s.getProduct},
+		{method: "PATCH", pattern: "/v1/products/{id}", access: environment, handle: s.patchProduct},
+		{method: "POST", pattern: "/v1/products/{id}/secrets", access: environment, handle: s.createProductSecret},
+		{method: "POST", pattern: "/v1/products/{id}/test-order", access: environment, handle: s.testOrder},
+		{method: "POST", pattern: "/v1/orders", access: environment, handle: s.createOrder},
+		{method: "GET", pattern: "/v1/launches", access: environment, handle: s.listLaunches},
 	}
 }
 
@@ -265,3 +291,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil
 }
+
+func isNotFound(err error) bool { return errors.Is(err, hmacgate.ErrNotFound) }
+
+func itoa(n int) string { return strconv.Itoa(n) }

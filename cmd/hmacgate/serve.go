@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -31,6 +32,9 @@ given on the command line wins:
   --log-level       [HMACGATE_LOG_LEVEL]        debug, info, warn or error (default info)
   --log-format      [HMACGATE_LOG_FORMAT]       text or json (default text)
   --shutdown-timeout [HMACGATE_SHUTDOWN_TIMEOUT] graceful shutdown bound (default 10s)
+  --delivery-allow  [HMACGATE_DELIVERY_ALLOW]   private ranges test orders may be delivered to,
+                    comma-separated CIDRs such as 10.1.0.0/16,127.0.0.1/32 (default: none;
+                    link-local and metadata addresses are always refused)
 Secrets come only from the environment:
   HMACGATE_MASTER_KEY   master key (hmacgate keygen); instances sharing a database share it
   HMACGATE_ADMIN_TOKEN  use this admin token instead of a generated one
@@ -49,6 +53,7 @@ func runServe(e *env, args []string) int {
 	logLevel := fs.String("log-level", envOr(e, "HMACGATE_LOG_LEVEL", "info"), "")
 	logFormat := fs.String("log-format", envOr(e, "HMACGATE_LOG_FORMAT", "text"), "")
 	shutdown := fs.String("shutdown-timeout", envOr(e, "HMACGATE_SHUTDOWN_TIMEOUT", "10s"), "")
+	deliveryAllow := fs.String("delivery-allow", envOr(e, "HMACGATE_DELIVERY_ALLOW", ""), "")
 	if code, done := e.parse(serveSpec, fs, args); done {
 		return code
 	}
@@ -60,12 +65,23 @@ func runServe(e *env, args []string) int {
 	if err != nil || timeout <= 0 {
 		return e.usageError("serve", "--shutdown-timeout: %q is not a positive duration", *shutdown)
 	}
+	var allow []netip.Prefix
+	for _, c := range strings.Split(*deliveryAllow, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return e.usageError("serve", "--delivery-allow: %q is not a CIDR such as 10.0.0.0/8", c)
+		}
+		allow = append(allow, p)
+	}
 	ctx, stop := signal.NotifyContext(e.ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	d, err := server.Open(ctx, server.Config{
 		Listen: *listen, AdminListen: *adminListen, DataDir: *dataDir,
 		MasterKey: e.getenv("HMACGATE_MASTER_KEY"), AdminToken: e.getenv("HMACGATE_ADMIN_TOKEN"),
-		ShutdownTimeout: timeout, Logger: logger, Stdout: e.stdout,
+		ShutdownTimeout: timeout, Logger: logger, Stdout: e.stdout, DeliveryAllow: allow,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "error: serve: %v\n", err)

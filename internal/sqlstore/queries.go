@@ -47,4 +47,23 @@ var queries = map[string]string{
 
 	"settingGet": `SELECT value FROM settings WHERE name = ?`,
 	"settingSet": `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+
+	// The partner portal.
+	"productInsert": `INSERT INTO products (id, env_id, name, order_url, hmac_enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	"productGet":    `SELECT id, env_id, name, order_url, hmac_enabled, created_at, updated_at FROM products WHERE env_id = ? AND id = ?`,
+	"productList":   `SELECT id, env_id, name, order_url, hmac_enabled, created_at, updated_at FROM products WHERE env_id = ? ORDER BY created_at, id`,
+	"productUpdate": `UPDATE products SET name = ?, order_url = ?, hmac_enabled = ?, updated_at = ? WHERE env_id = ? AND id = ?`,
+
+	"secretInsert": `INSERT INTO product_secrets (id, product_id, env_id, sealed, created_at, active_from)
+		SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM products WHERE id = ? AND env_id = ?)`,
+	"secretList": `SELECT id, product_id, env_id, sealed, created_at, active_from FROM product_secrets
+		WHERE env_id = ? AND product_id = ? ORDER BY active_from DESC, created_at DESC, id DESC`,
+
+	"launchInsert": `INSERT INTO launches (correlation_id, env_id, product_id, kind, created_at, orderdata, signature, result, latency_ms, used_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+	"launchGet": `SELECT correlation_id, env_id, product_id, kind, created_at, orderdata, signature, result, latency_ms, used_at
+		FROM launches WHERE correlation_id = ?`,
+	"launchUse": `UPDATE launches SET used_at = ?, result = 'opened' WHERE correlation_id = ? AND used_at = 0`,
+	"launchList": `SELECT correlation_id, env_id, product_id, kind, created_at, orderdata, signature, result, latency_ms, used_at
+		FROM launches WHERE env_id = ? AND (? = '' OR product_id = ?) ORDER BY created_at DESC, correlation_id LIMIT ?`,
 }

@@ -28,6 +28,9 @@ func Run(t *testing.T, open func(t *testing.T) hmacgate.Store) {
 		{"Report", testReport},
 		{"AuditAndSettings", testAuditAndSettings},
 		{"DeleteCascades", testDeleteCascades},
+		{"Products", testProducts},
+		{"ProductSecrets", testProductSecrets},
+		{"Launches", testLaunches},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

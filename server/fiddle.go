@@ -1,0 +1,169 @@
+package server
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/order"
+)
+
+// The fiddle checks a signed order for anyone, without login: paste the
+// secret(s), orderdata and hmacsignature (or a whole form body) and get the
+// verdict and the diagnosis of `hmacgate verify order --explain`. Nothing is
+// stored and nothing of the request is logged; the secrets live only for
+// the request.
+
+type fiddleRequest struct {
+	Secrets   []string          `json:"secrets"`
+	Orderdata string            `json:"orderdata"`
+	Signature string            `json:"hmacsignature"`
+	Body      string            `json:"body"` // a whole form body instead of the two fields
+	Now       string            `json:"now"`  // RFC 3339 or Unix ms; default: the server's clock
+	MaxAge    string            `json:"max_age"`
+	MaxFuture string            `json:"max_future"`
+	Expect    map[string]string `json:"expect"`
+}
+
+type fiddleResponse struct {
+	Valid    bool             `json:"valid"`
+	Code     string           `json:"code,omitempty"`
+	Message  string           `json:"message"`
+	Findings []string         `json:"findings"`
+	KeyIndex int              `json:"key_index"`
+	Order    *order.OrderData `json:"order,omitempty"`
+}
+
+func (s *Server) fiddle(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if !s.limiter.allow(clientIP(r), s.now()) {
+		return hmacgate.ErrRateLimited
+	}
+	var in fiddleRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if len(in.Secrets) == 0 || len(in.Secrets) > 5 {
+		return invalid("give 1 to 5 secrets: the current one first, then older ones")
+	}
+	keys := make([]hmacgate.Key, 0, len(in.Secrets))
+	for _, sec := range in.Secrets {
+		k, err := hmacgate.ParseKey(sec)
+		if err != nil {
+			return invalid("a secret is empty")
+		}
+		keys = append(keys, k)
+	}
+	v := order.NewVerifier(hmacgate.MustNewKeyring(keys[0], keys[1:]...))
+	now := s.now()
+	if in.Now != "" {
+		t, err := parseTime(in.Now)
+		if err != nil {
+			return invalid(`now must be RFC 3339 (2026-01-01T00:00:00Z) or Unix milliseconds`)
+		}
+		now = t
+	}
+	v.Now = func() time.Time { return now }
+	for _, f := range []struct {
+		raw string
+		dst *time.Duration
+	}{{in.MaxAge, &v.MaxAge}, {in.MaxFuture, &v.MaxFuture}} {
+		if f.raw != "" {
+			d, err := time.ParseDuration(f.raw)
+			if err != nil || d <= 0 {
+				return invalid("max_age and max_future are positive durations such as 5m")
+			}
+			*f.dst = d
+		}
+	}
+	var expect []order.Expectation
+	for k, val := range in.Expect {
+		expect = append(expect, order.Expect(k, val))
+	}
+	var d *order.Diagnosis
+	if in.Body != "" {
+		d = v.Explain([]byte(in.Body), expect)
+	} else {
+		d = v.ExplainForm(url.Values{order.FieldOrderdata: {in.Orderdata}, order.FieldSignature: {in.Signature}}, expect)
+	}
+	out := fiddleResponse{Valid: d.Code == "", Code: d.Code, Message: d.Message, Findings: d.Findings, KeyIndex: d.KeyIndex}
+	if out.Findings == nil {
+		out.Findings = []string{}
+	}
+	if d.Order != nil {
+		od := d.Order.OrderData
+		out.Order = &od
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.UnixMilli(ms), nil
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// clientIP is the peer address of the request. X-Forwarded-For is not
+// trusted: behind a proxy, limit there.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// rateLimiter is a token bucket per client, bounded in memory.
+type rateLimiter struct {
+	mu      sync.Mutex
+	rate    float64 // tokens per second
+	burst   float64
+	buckets map[string]*bucket
+	max     int
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newRateLimiter(perMinute, burst int) *rateLimiter {
+	return &rateLimiter{rate: float64(perMinute) / 60, burst: float64(burst), buckets: map[string]*bucket{}, max: 10000}
+}
+
+func (l *rateLimiter) allow(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		if len(l.buckets) >= l.max {
+			// Forget clients whose buckets are full again; if that frees
+			// nothing, start over rather than grow without bound.
+			for k, old := range l.buckets {
+				if old.tokens+now.Sub(old.last).Seconds()*l.rate >= l.burst {
+					delete(l.buckets, k)
+				}
+			}
+			if len(l.buckets) >= l.max {
+				l.buckets = map[string]*bucket{}
+			}
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[key] = b
+	}
+	b.tokens += now.Sub(b.last).Seconds() * l.rate
+	b.last = now
+	if b.tokens > l.burst {
+		b.tokens = l.burst
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

@@ -1,0 +1,268 @@
+package server
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/order"
+)
+
+// launchLinkTTL is how long GET /launch/{correlationId} works: as long as
+// the partner accepts the order's timestamp by default.
+const launchLinkTTL = order.DefaultMaxAge
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// orderRequest is the body of POST /v1/orders and of a test order.
+type orderRequest struct {
+	ProductID                    string `json:"productId"`
+	InstallationID               string `json:"installationId"`
+	OrderID                      string `json:"orderId"`
+	EstateID                     string `json:"estateId"`
+	DepartmentID                 string `json:"departmentId"`
+	DepartmentOrganizationNumber string `json:"departmentOrganizationNumber"`
+	User                         struct {
+		ID    string `json:"id"`
+		Email string `json:"email"`
+		Name  string `json:"name"`
+	} `json:"user"`
+}
+
+// signedOrder is an order built, signed and logged.
+type signedOrder struct {
+	CorrelationID string `json:"correlationId"`
+	OrderURL      string `json:"orderUrl"`
+	Orderdata     string `json:"orderdata"`
+	Signature     string `json:"hmacsignature,omitempty"`
+	SecretID      string `json:"secretId,omitempty"`
+	LaunchURL     string `json:"launchUrl,omitempty"`
+}
+
+func (o *signedOrder) form() url.Values {
+	v := url.Values{order.FieldOrderdata: {o.Orderdata}}
+	if o.Signature != "" {
+		v.Set(order.FieldSignature, o.Signature)
+	}
+	return v
+}
+
+// buildOrder makes orderdata with the current time, a new correlation ID
+// and the product's order URL, and signs it when HMAC is on.
+func (s *Server) buildOrder(r *http.Request, p *hmacgate.Product, in *orderRequest) (*signedOrder, error) {
+	d := order.OrderData{
+		Timestamp:      s.now().UnixMilli(),
+		User:           order.User{ID: in.User.ID, Email: in.User.Email, Name: in.User.Name},
+		CorrelationID:  newUUID(),
+		OrderURL:       p.OrderURL,
+		InstallationID: in.InstallationID, OrderID: in.OrderID, EstateID: in.EstateID, DepartmentID: in.DepartmentID,
+		DepartmentOrganizationNumber: in.DepartmentOrganizationNumber,
+	}
+	data, err := order.Marshal(d)
+	if err != nil {
+		return nil, invalid(hmacgate.ErrorMessage(err))
+	}
+	o := &signedOrder{CorrelationID: d.CorrelationID, OrderURL: p.OrderURL, Orderdata: string(data)}
+	if p.HMACEnabled {
+		key, id, err := s.signingSecret(r, p)
+		if err != nil {
+			return nil, err
+		}
+		o.Signature, o.SecretID = order.Sign(key, data), id
+	}
+	return o, nil
+}
+
+func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in orderRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.ProductID == "" {
+		return invalid("productId is required")
+	}
+	p, err := s.store.Product(r.Context(), c.env.env.ID, in.ProductID)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	o, err := s.buildOrder(r, p, &in)
+	if err != nil {
+		return err
+	}
+	l := &hmacgate.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "launch",
+		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, Result: "created"}
+	if err := s.store.CreateLaunch(r.Context(), l); err != nil {
+		return s.storeErr(err)
+	}
+	if wantsHTML(r) {
+		// The page is the launch itself: the link is spent.
+		_ = s.store.UseLaunch(r.Context(), o.CorrelationID, s.now())
+		return writeLaunchPage(w, http.StatusCreated, o)
+	}
+	o.LaunchURL = "/launch/" + o.CorrelationID
+	writeJSON(w, http.StatusCreated, o)
+	return nil
+}
+
+func wantsHTML(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		if strings.HasPrefix(strings.TrimSpace(part), "text/html") {
+			return true
+		}
+	}
+	return false
+}
+
+// launch serves GET /launch/{correlationId}: a short-lived, single-use link
+// to the page that posts the signed order to the partner.
+func (s *Server) launch(w http.ResponseWriter, r *http.Request, _ *call) error {
+	id := r.PathValue("correlationId")
+	l, err := s.store.Launch(r.Context(), id)
+	if err != nil || l.Kind != "launch" || s.now().Sub(l.CreatedAt) > launchLinkTTL {
+		if err != nil && !isNotFound(err) {
+			return s.unavailable(err)
+		}
+		return hmacgate.ErrNotFound.With("this launch link does not exist or has expired; launch the order again")
+	}
+	if err := s.store.UseLaunch(r.Context(), id, s.now()); err != nil {
+		if isNotFound(err) {
+			return hmacgate.ErrNotFound.With("this launch link was used already; launch the order again")
+		}
+		return s.unavailable(err)
+	}
+	var d order.OrderData
+	if err := d.UnmarshalJSON([]byte(l.Orderdata)); err != nil {
+		return s.unavailable(err)
+	}
+	return writeLaunchPage(w, http.StatusOK, &signedOrder{CorrelationID: id, OrderURL: d.OrderURL, Orderdata: l.Orderdata, Signature: l.Signature})
+}
+
+// launchScript submits the form at once; the page's Content-Security-Policy
+// allows exactly this script, by its hash.
+const launchScript = `document.getElementById("launch").submit();`
+
+var launchScriptHash = func() string {
+	h := sha256.Sum256([]byte(launchScript))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(h[:]) + "'"
+}()
+
+var launchPage = template.Must(template.New("launch").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>Opening {{.Host}}…</title></head>
+<body>
+<form id="launch" method="post" action="{{.OrderURL}}" accept-charset="UTF-8">
+<input type="hidden" name="orderdata" value="{{.Orderdata}}">
+{{- if .Signature}}
+<input type="hidden" name="hmacsignature" value="{{.Signature}}">
+{{- end}}
+<p>Opening {{.Host}}… If nothing happens, continue with the button.</p>
+<button type="submit">Continue to {{.Host}}</button>
+</form>
+<script>{{.Script}}</script>
+</body></html>
+`))
+
+// writeLaunchPage writes the page that POSTs the order to the partner: the
+// single-sign-on jump. Its policy allows one script (by hash), no other
+// resource, and form submission to the order URL's origin only.
+func writeLaunchPage(w http.ResponseWriter, status int, o *signedOrder) error {
+	u, err := url.Parse(o.OrderURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return invalid("the product's order URL is not http or https")
+	}
+	origin := u.Scheme + "://" + u.Host
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+launchScriptHash+"; form-action "+origin+
+		"; base-uri 'none'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	return launchPage.Execute(w, map[string]any{
+		"Host": u.Host, "OrderURL": o.OrderURL, "Orderdata": o.Orderdata, "Signature": o.Signature,
+		"Script": template.JS(launchScript),
+	})
+}
+
+func (s *Server) testOrder(w http.ResponseWriter, r *http.Request, c *call) error {
+	in := orderRequest{InstallationID: "test-installation", OrderID: "test-order", EstateID: "test-estate",
+		DepartmentID: "test-department", DepartmentOrganizationNumber: "000000000"}
+	in.User.ID, in.User.Email, in.User.Name = "test-user", "test.user@example.com", "Test Testesen"
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.store.Product(r.Context(), c.env.env.ID, r.PathValue("id"))
+	if err != nil {
+		return s.storeErr(err)
+	}
+	o, err := s.buildOrder(r, p, &in)
+	if err != nil {
+		return err
+	}
+	d, derr := s.deliver(r.Context(), p.OrderURL, o.form())
+	l := &hmacgate.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "test",
+		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, LatencyMS: d.Latency}
+	switch {
+	case derr != nil:
+		l.Result = hmacgate.ErrorCode(derr)
+	case d.Error != "":
+		l.Result = "error: " + d.Error
+	default:
+		l.Result = http.StatusText(d.Status)
+		l.Result = strings.TrimSpace(itoa(d.Status) + " " + l.Result)
+	}
+	if err := s.store.CreateLaunch(r.Context(), l); err != nil {
+		return s.storeErr(err)
+	}
+	if derr != nil {
+		return derr
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"order": o, "delivery": d})
+	return nil
+}
+
+type launchJSON struct {
+	CorrelationID string     `json:"correlationId"`
+	ProductID     string     `json:"productId"`
+	Kind          string     `json:"kind"`
+	CreatedAt     time.Time  `json:"created_at"`
+	Result        string     `json:"result"`
+	LatencyMS     int64      `json:"latency_ms,omitempty"`
+	Signed        bool       `json:"signed"`
+	OpenedAt      *time.Time `json:"opened_at,omitempty"`
+}
+
+func (s *Server) listLaunches(w http.ResponseWriter, r *http.Request, c *call) error {
+	ls, err := s.store.Launches(r.Context(), c.env.env.ID, r.URL.Query().Get("product"), 200)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	out := make([]launchJSON, 0, len(ls))
+	for _, l := range ls {
+		j := launchJSON{CorrelationID: l.CorrelationID, ProductID: l.ProductID, Kind: l.Kind, CreatedAt: l.CreatedAt,
+			Result: l.Result, LatencyMS: l.LatencyMS, Signed: l.Signature != ""}
+		if !l.UsedAt.IsZero() {
+			t := l.UsedAt
+			j.OpenedAt = &t
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"launches": out})
+	return nil
+}

@@ -1,0 +1,301 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hmacgate/hmacgate"
+)
+
+// DefaultPropagation is how long a regenerated product secret propagates
+// before it signs, as the second seed describes ("a few minutes").
+const DefaultPropagation = 5 * time.Minute
+
+type productJSON struct {
+	ID              string       `json:"id"`
+	Name            string       `json:"name"`
+	OrderURL        string       `json:"order_url"`
+	HMACEnabled     bool         `json:"hmac_enabled"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+	SigningSecretID string       `json:"signing_secret_id,omitempty"`
+	SwitchAt        *time.Time   `json:"switch_at,omitempty"`
+	Secrets         []secretJSON `json:"secrets"`
+	Warning         string       `json:"warning,omitempty"`
+}
+
+type secretJSON struct {
+	ID         string     `json:"id"`
+	Secret     string     `json:"secret,omitempty"` // only in the response that creates it
+	Status     string     `json:"status"`           // signing, propagating, retired
+	CreatedAt  time.Time  `json:"created_at"`
+	ActiveFrom time.Time  `json:"active_from"`
+	RetiredAt  *time.Time `json:"retired_at,omitempty"`
+}
+
+// secretSchedule says, at a time, which secret signs and what each is.
+type secretSchedule struct {
+	signing  *hmacgate.ProductSecret // nil: none can sign yet
+	switchAt time.Time               // when a propagating secret starts signing; zero if none
+	views    []secretJSON
+}
+
+// schedule works out the secrets' states at now. secrets are newest first.
+// The newest secret whose ActiveFrom has come signs; newer ones are
+// propagating (and so is the signing one, while they are); older ones were
+// retired when their successor started signing.
+func schedule(secrets []hmacgate.ProductSecret, now time.Time) secretSchedule {
+	var sc secretSchedule
+	signingIdx := -1
+	for i := range secrets {
+		if !secrets[i].ActiveFrom.After(now) {
+			signingIdx = i
+			sc.signing = &secrets[i]
+			break
+		}
+	}
+	for i, s := range secrets {
+		v := secretJSON{ID: s.ID, CreatedAt: s.CreatedAt, ActiveFrom: s.ActiveFrom}
+		switch {
+		case signingIdx < 0 || i < signingIdx:
+			v.Status = "propagating"
+			if sc.switchAt.IsZero() || s.ActiveFrom.Before(sc.switchAt) {
+				sc.switchAt = s.ActiveFrom
+			}
+		case i == signingIdx:
+			v.Status = "signing"
+			if i > 0 {
+				v.Status = "propagating" // a newer secret takes over at switch_at
+			}
+		default:
+			v.Status = "retired"
+			t := secrets[i-1].ActiveFrom
+			v.RetiredAt = &t
+		}
+		sc.views = append(sc.views, v)
+	}
+	return sc
+}
+
+func (s *Server) productView(r *http.Request, p *hmacgate.Product) (productJSON, error) {
+	secrets, err := s.store.ProductSecrets(r.Context(), p.EnvID, p.ID)
+	if err != nil {
+		return productJSON{}, s.storeErr(err)
+	}
+	sc := schedule(secrets, s.now())
+	out := productJSON{ID: p.ID, Name: p.Name, OrderURL: p.OrderURL, HMACEnabled: p.HMACEnabled,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Secrets: sc.views}
+	if out.Secrets == nil {
+		out.Secrets = []secretJSON{}
+	}
+	if sc.signing != nil {
+		out.SigningSecretID = sc.signing.ID
+	}
+	if !sc.switchAt.IsZero() {
+		t := sc.switchAt
+		out.SwitchAt = &t
+	}
+	return out, nil
+}
+
+// checkOrderURL accepts absolute http and https URLs without credentials.
+func checkOrderURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || len(raw) > 2048 {
+		return invalid("order_url must be an absolute http or https URL without user info")
+	}
+	return nil
+}
+
+func checkName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 || !utf8.ValidString(name) {
+		return "", invalid("name is required: 1 to 100 characters")
+	}
+	return name, nil
+}
+
+func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in struct {
+		Name        string `json:"name"`
+		OrderURL    string `json:"order_url"`
+		HMACEnabled *bool  `json:"hmac_enabled"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	name, err := checkName(in.Name)
+	if err != nil {
+		return err
+	}
+	if err := checkOrderURL(in.OrderURL); err != nil {
+		return err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	p := &hmacgate.Product{ID: randomToken("prod_", 9), EnvID: c.env.env.ID, Name: name, OrderURL: in.OrderURL,
+		HMACEnabled: in.HMACEnabled == nil || *in.HMACEnabled, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateProduct(r.Context(), p, envAudit(c, "product.create", p.ID+" "+quote(p.Name))); err != nil {
+		return s.storeErr(err)
+	}
+	out, err := s.productView(r, p)
+	if err != nil {
+		return err
+	}
+	if p.HMACEnabled {
+		out.Warning = "HMAC is on: generate the product's secret with POST /v1/products/" + p.ID + "/secrets before sending orders"
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, c *call) error {
+	ps, err := s.store.Products(r.Context(), c.env.env.ID)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	out := make([]productJSON, 0, len(ps))
+	for _, p := range ps {
+		v, err := s.productView(r, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"products": out})
+	return nil
+}
+
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, c *call) error {
+	p, err := s.store.Product(r.Context(), c.env.env.ID, r.PathValue("id"))
+	if err != nil {
+		return s.storeErr(err)
+	}
+	out, err := s.productView(r, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in struct {
+		Name        *string `json:"name"`
+		OrderURL    *string `json:"order_url"`
+		HMACEnabled *bool   `json:"hmac_enabled"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.store.Product(r.Context(), c.env.env.ID, r.PathValue("id"))
+	if err != nil {
+		return s.storeErr(err)
+	}
+	var changes []string
+	if in.Name != nil {
+		if p.Name, err = checkName(*in.Name); err != nil {
+			return err
+		}
+		changes = append(changes, "name")
+	}
+	if in.OrderURL != nil {
+		if err := checkOrderURL(*in.OrderURL); err != nil {
+			return err
+		}
+		p.OrderURL = *in.OrderURL
+		changes = append(changes, "order_url")
+	}
+	warning := ""
+	if in.HMACEnabled != nil && *in.HMACEnabled != p.HMACEnabled {
+		p.HMACEnabled = *in.HMACEnabled
+		changes = append(changes, "hmac_enabled="+map[bool]string{true: "on", false: "off"}[p.HMACEnabled])
+		if !p.HMACEnabled {
+			warning = "HMAC is now off for this product: its orders are sent unsigned, and the partner cannot tell them from forged ones"
+		}
+	}
+	p.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
+	if err := s.store.UpdateProduct(r.Context(), p, envAudit(c, "product.update", p.ID+": "+strings.Join(changes, ", "))); err != nil {
+		return s.storeErr(err)
+	}
+	out, err := s.productView(r, p)
+	if err != nil {
+		return err
+	}
+	out.Warning = warning
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// secretContext binds a sealed product secret to its row.
+func secretContext(envID, productID, secretID string) string {
+	return "product_secret:" + envID + ":" + productID + ":" + secretID
+}
+
+func (s *Server) createProductSecret(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in struct {
+		Propagation string `json:"propagation"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	prop := DefaultPropagation
+	if in.Propagation != "" {
+		d, err := time.ParseDuration(in.Propagation)
+		if err != nil || d < 0 || d > 7*24*time.Hour {
+			return invalid(`propagation must be a duration from "0s" to "168h", such as "5m"`)
+		}
+		prop = d
+	}
+	p, err := s.store.Product(r.Context(), c.env.env.ID, r.PathValue("id"))
+	if err != nil {
+		return s.storeErr(err)
+	}
+	existing, err := s.store.ProductSecrets(r.Context(), p.EnvID, p.ID)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	activeFrom := now.Add(prop)
+	if len(existing) == 0 {
+		activeFrom = now // nothing to replace: the first secret signs at once
+	} else if last := existing[0].ActiveFrom; !activeFrom.After(last) {
+		activeFrom = last.Add(time.Millisecond) // the newest secret always takes over last
+	}
+	secret := hmacgate.GenerateKey()
+	ps := &hmacgate.ProductSecret{ID: randomToken("sec_", 9), ProductID: p.ID, EnvID: p.EnvID, CreatedAt: now, ActiveFrom: activeFrom}
+	ps.Sealed = s.sealer.Seal([]byte(secret.Reveal()), secretContext(p.EnvID, p.ID, ps.ID))
+	detail := p.ID + ": secret " + ps.ID + " signs from " + activeFrom.Format(time.RFC3339)
+	if err := s.store.AddProductSecret(r.Context(), ps, envAudit(c, "product.secret.create", detail)); err != nil {
+		return s.storeErr(err)
+	}
+	out, err := s.productView(r, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"id": ps.ID, "secret": secret.Reveal(), "active_from": activeFrom, "product": out,
+		"warning": "store this secret now: it is shown only once. Until active_from the previous secret still signs; verify with both until then",
+	})
+	return nil
+}
+
+// signingSecret returns the key that signs a product's orders now.
+func (s *Server) signingSecret(r *http.Request, p *hmacgate.Product) (hmacgate.Key, string, error) {
+	secrets, err := s.store.ProductSecrets(r.Context(), p.EnvID, p.ID)
+	if err != nil {
+		return hmacgate.Key{}, "", s.storeErr(err)
+	}
+	sc := schedule(secrets, s.now())
+	if sc.signing == nil {
+		return hmacgate.Key{}, "", hmacgate.ErrNoSecret
+	}
+	plain, err := s.sealer.Open(sc.signing.Sealed, secretContext(p.EnvID, p.ID, sc.signing.ID))
+	if err != nil {
+		return hmacgate.Key{}, "", s.unavailable(err)
+	}
+	k, err := hmacgate.ParseKey(string(plain))
+	return k, sc.signing.ID, err
+}
