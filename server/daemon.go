@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/postgres"
 	"github.com/hmacgate/hmacgate/seal"
 	"github.com/hmacgate/hmacgate/sqlite"
 )
@@ -33,6 +34,9 @@ type Config struct {
 	// DataDir holds the SQLite database and the master key file; default
 	// ./hmacgate-data.
 	DataDir string
+	// DatabaseURL, when set (postgres://…), keeps state in PostgreSQL
+	// instead of SQLite, so that several instances can share it.
+	DatabaseURL string
 	// MasterKey seals keys and credentials at rest; empty means the key file
 	// in DataDir (made on first start).
 	MasterKey string
@@ -99,7 +103,7 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "hmacgate.db"))
+	store, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -148,6 +152,15 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 		d.lns = append(d.lns, aln)
 	}
 	return d, nil
+}
+
+// OpenStore opens PostgreSQL when a database URL is given, else SQLite in
+// the data directory.
+func OpenStore(ctx context.Context, cfg Config) (hmacgate.Store, error) {
+	if cfg.DatabaseURL != "" {
+		return postgres.Open(ctx, cfg.DatabaseURL)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "hmacgate.db"))
 }
 
 func loadMasterKey(cfg Config) (hmacgate.Key, error) {

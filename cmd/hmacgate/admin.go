@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/hmacgate/hmacgate/server"
-	"github.com/hmacgate/hmacgate/sqlite"
 )
 
 var adminCommands = []command{
@@ -14,7 +12,7 @@ var adminCommands = []command{
 
 var resetTokenSpec = &spec{
 	name:     "admin reset-token",
-	synopsis: "[--data-dir DIR]",
+	synopsis: "[--data-dir DIR | --database-url postgres://…]",
 	about: `Make a new admin token for the server whose data directory is DIR, store
 its hash, and print it once as "admin token: <token>". The old token stops
 working at once, also for a server that is running.`,
@@ -25,12 +23,13 @@ working at once, also for a server that is running.`,
 func runAdminResetToken(e *env, args []string) int {
 	fs := newFlags(resetTokenSpec)
 	dataDir := fs.String("data-dir", envOr(e, "HMACGATE_DATA_DIR", "hmacgate-data"), "")
+	databaseURL := fs.String("database-url", envOr(e, "HMACGATE_DATABASE_URL", ""), "")
 	if code, done := e.parse(resetTokenSpec, fs, args); done {
 		return code
 	}
-	store, err := sqlite.Open(e.ctx, filepath.Join(*dataDir, "hmacgate.db"))
+	store, err := server.OpenStore(e.ctx, server.Config{DataDir: *dataDir, DatabaseURL: *databaseURL})
 	if err != nil {
-		return e.inputError(fmt.Errorf("open %s: %w", *dataDir, err))
+		return e.inputError(fmt.Errorf("open the store: %w", err))
 	}
 	defer store.Close()
 	tok, err := server.ResetAdminToken(e.ctx, store)

@@ -55,8 +55,19 @@ func (s *Store) UpdateProduct(ctx context.Context, p *hmacgate.Product, audit hm
 
 // AddProductSecret stores a new secret; ErrNotFound if the product does not exist.
 func (s *Store) AddProductSecret(ctx context.Context, ps *hmacgate.ProductSecret, audit hmacgate.AuditEntry) error {
-	return s.exec(ctx, "secretInsert", audit, ps.ID, ps.ProductID, ps.EnvID, ps.Sealed, ms(ps.CreatedAt), ms(ps.ActiveFrom),
-		ps.ProductID, ps.EnvID)
+	return s.tx(ctx, func(t *sql.Tx) error {
+		var n int
+		if err := t.QueryRowContext(ctx, s.q["productExists"], ps.EnvID, ps.ProductID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return hmacgate.ErrNotFound
+		}
+		if _, err := t.ExecContext(ctx, s.q["secretInsert"], ps.ID, ps.ProductID, ps.EnvID, ps.Sealed, ms(ps.CreatedAt), ms(ps.ActiveFrom)); err != nil {
+			return s.mapErr(err)
+		}
+		return s.audit(ctx, t, audit)
+	})
 }
 
 // ProductSecrets returns a product's secrets, newest first.

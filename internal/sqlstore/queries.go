@@ -54,8 +54,8 @@ var queries = map[string]string{
 	"productList":   `SELECT id, env_id, name, order_url, hmac_enabled, created_at, updated_at FROM products WHERE env_id = ? ORDER BY created_at, id`,
 	"productUpdate": `UPDATE products SET name = ?, order_url = ?, hmac_enabled = ?, updated_at = ? WHERE env_id = ? AND id = ?`,
 
-	"secretInsert": `INSERT INTO product_secrets (id, product_id, env_id, sealed, created_at, active_from)
-		SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM products WHERE id = ? AND env_id = ?)`,
+	"productExists": `SELECT COUNT(*) FROM products WHERE env_id = ? AND id = ?`,
+	"secretInsert":  `INSERT INTO product_secrets (id, product_id, env_id, sealed, created_at, active_from) VALUES (?, ?, ?, ?, ?, ?)`,
 	"secretList": `SELECT id, product_id, env_id, sealed, created_at, active_from FROM product_secrets
 		WHERE env_id = ? AND product_id = ? ORDER BY active_from DESC, created_at DESC, id DESC`,
 
