@@ -48,8 +48,8 @@ type Environment struct {
 	SecretKeyHash []byte
 	HMACMode      HMACMode
 	CreatedAt     time.Time
-	// Version grows with every change to the environment, its keys or its
-	// mode; caches compare it to know when to reload.
+	// Version grows with every change to the environment, its keys, its
+	// mode or its integrations; caches compare it to know when to reload.
 	Version int64
 }
 

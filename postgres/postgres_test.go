@@ -6,39 +6,27 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/internal/storetest"
+	"github.com/hmacgate/hmacgate/internal/testenv"
 	"github.com/hmacgate/hmacgate/postgres"
 )
-
-// DatabaseURL is the server the tests use: HMACGATE_TEST_DATABASE_URL, or
-// the local one that CI runs.
-func databaseURL() string {
-	if u := os.Getenv("HMACGATE_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return "postgres://127.0.0.1:5432/test?sslmode=disable"
-}
 
 // openSchema opens a store in a new schema of its own, dropped at the end,
 // so that test runs never collide. Without a server it fails when
 // HMACGATE_REQUIRE_SERVICES is set (CI) and skips otherwise.
 func openSchema(t *testing.T) *sqlStore {
 	t.Helper()
-	admin, err := sql.Open("pgx", databaseURL())
+	admin, err := sql.Open("pgx", testenv.PostgresURL())
 	if err == nil {
 		err = admin.PingContext(context.Background())
 	}
 	if err != nil {
-		if os.Getenv("HMACGATE_REQUIRE_SERVICES") != "" {
-			t.Fatalf("PostgreSQL is required (HMACGATE_REQUIRE_SERVICES is set) but not reachable at %s: %v", databaseURL(), err)
-		}
-		t.Skipf("PostgreSQL not reachable at %s (set HMACGATE_REQUIRE_SERVICES=1 to make this a failure): %v", databaseURL(), err)
+		testenv.Unavailable(t, "PostgreSQL at "+testenv.PostgresURL(), err)
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
@@ -50,7 +38,7 @@ func openSchema(t *testing.T) *sqlStore {
 		_, _ = admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
 		admin.Close()
 	})
-	u, _ := url.Parse(databaseURL())
+	u, _ := url.Parse(testenv.PostgresURL())
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
@@ -93,7 +81,7 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 	s := openSchema(t)
 	defer s.Close()
 	storetest.MustEnv(t, s, "env1")
-	u, _ := url.Parse(databaseURL())
+	u, _ := url.Parse(testenv.PostgresURL())
 	q := u.Query()
 	q.Set("search_path", s.schema)
 	u.RawQuery = q.Encode()

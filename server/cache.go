@@ -31,6 +31,9 @@ type cache struct {
 	byPublic map[string]string
 	bySecret map[[32]byte]string
 	gen      uint64 // grows on every invalidation; a load started before one is not kept
+
+	// publish, when set, tells the other instances about a local change.
+	publish func(envID string)
 }
 
 func newCache(store hmacgate.Store, sealer *seal.Sealer, now func() time.Time) *cache {
@@ -124,9 +127,29 @@ func (c *cache) load(ctx context.Context, env *hmacgate.Environment) (*envState,
 	return st, nil
 }
 
-// invalidate drops an environment (all of them for id "") so that the next
-// request loads it anew.
+// invalidate drops an environment after a local change and tells the other
+// instances to drop it too.
 func (c *cache) invalidate(id string) {
+	c.drop(id)
+	if c.publish != nil {
+		c.publish(id)
+	}
+}
+
+// versions returns the cached environments' versions.
+func (c *cache) versions() map[string]int64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := make(map[string]int64, len(c.byID))
+	for id, st := range c.byID {
+		out[id] = st.env.Version
+	}
+	return out
+}
+
+// drop forgets an environment (all of them for id "") so that the next
+// request loads it anew.
+func (c *cache) drop(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++

@@ -18,9 +18,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/postgres"
+	"github.com/hmacgate/hmacgate/redisbus"
 	"github.com/hmacgate/hmacgate/seal"
 	"github.com/hmacgate/hmacgate/sqlite"
 )
@@ -37,6 +39,12 @@ type Config struct {
 	// DatabaseURL, when set (postgres://…), keeps state in PostgreSQL
 	// instead of SQLite, so that several instances can share it.
 	DatabaseURL string
+	// RedisURL, when set (redis://…), carries cache invalidations between
+	// instances (and replay claims, where the server verifies orders).
+	RedisURL string
+	// RefreshEvery is the fallback cache refresh; zero means 5 s with a
+	// shared database and none with SQLite.
+	RefreshEvery time.Duration
 	// MasterKey seals keys and credentials at rest; empty means the key file
 	// in DataDir (made on first start).
 	MasterKey string
@@ -59,6 +67,7 @@ type Config struct {
 type Daemon struct {
 	cfg     Config
 	store   hmacgate.Store
+	redis   *redis.Client
 	server  *Server
 	api     *http.Server
 	admin   *http.Server
@@ -120,10 +129,24 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 	if tok != "" {
 		fmt.Fprintf(cfg.Stdout, "admin token: %s\n", tok)
 	}
+	var bus Bus
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			store.Close()
+			return nil, fmt.Errorf("--redis-url: %w", err)
+		}
+		d.redis = redis.NewClient(opts)
+		bus = redisbus.New(d.redis, "")
+	}
+	refresh := cfg.RefreshEvery
+	if refresh == 0 && cfg.DatabaseURL != "" {
+		refresh = 5 * time.Second
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.server = New(Options{Store: store, Sealer: sealer, Logger: cfg.Logger, Registry: reg, Now: cfg.Now,
-		DeliveryAllow: cfg.DeliveryAllow})
+		DeliveryAllow: cfg.DeliveryAllow, Bus: bus, RefreshEvery: refresh})
 
 	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	apiMux := http.NewServeMux()
@@ -277,6 +300,9 @@ func (d *Daemon) Close() error {
 		}
 		if d.store != nil {
 			err = errors.Join(err, d.store.Close())
+		}
+		if d.redis != nil {
+			err = errors.Join(err, d.redis.Close())
 		}
 	})
 	return err

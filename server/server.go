@@ -43,6 +43,13 @@ type Options struct {
 	DeliveryAllow []netip.Prefix
 	// FiddlePerMinute limits fiddle requests per client address; zero means 30.
 	FiddlePerMinute int
+	// Bus, when set, tells other instances sharing the store about changes
+	// (and them about theirs).
+	Bus Bus
+	// RefreshEvery, when positive, compares the cached environments with
+	// the store at this interval and drops stale ones: the fallback for a
+	// lost invalidation. Instances that share a store should set it.
+	RefreshEvery time.Duration
 }
 
 // Server serves the platform API. Create it with [New]; stop its background
@@ -61,6 +68,8 @@ type Server struct {
 	handler  http.Handler
 	delivery *http.Client
 	limiter  *rateLimiter
+	stopSync context.CancelFunc
+	syncDone chan struct{}
 }
 
 // access says who may call a route.
@@ -113,6 +122,7 @@ func New(o Options) *Server {
 	s.limiter = newRateLimiter(perMinute, 10)
 	s.cache = newCache(s.store, s.sealer, s.now)
 	s.report = newReportCounter(s.store, s.log, s.now)
+	s.startSync(o.Bus, o.RefreshEvery)
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
@@ -191,8 +201,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Registry returns the registry holding the server's metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.reg }
 
-// Close flushes the HMAC report counts.
-func (s *Server) Close() error { return s.report.Close() }
+// Close stops the cache synchronization and flushes the HMAC report counts.
+func (s *Server) Close() error {
+	s.stopSync()
+	if s.syncDone != nil {
+		<-s.syncDone
+	}
+	return s.report.Close()
+}
 
 // Invalidate drops the cached state of an environment ("" for all), so that
 // a change made elsewhere takes effect.

@@ -31,6 +31,8 @@ given on the command line wins:
   --data-dir        [HMACGATE_DATA_DIR]         data directory (default ./hmacgate-data)
   --database-url    [HMACGATE_DATABASE_URL]     keep state in PostgreSQL (postgres://…) instead of
                     SQLite, for several instances (docs/deploy.md)
+  --redis-url       [HMACGATE_REDIS_URL]        Redis (redis://…) for cache invalidation and replay
+                    claims shared by several instances
   --log-level       [HMACGATE_LOG_LEVEL]        debug, info, warn or error (default info)
   --log-format      [HMACGATE_LOG_FORMAT]       text or json (default text)
   --shutdown-timeout [HMACGATE_SHUTDOWN_TIMEOUT] graceful shutdown bound (default 10s)
@@ -53,6 +55,7 @@ func runServe(e *env, args []string) int {
 	adminListen := fs.String("admin-listen", envOr(e, "HMACGATE_ADMIN_LISTEN", ""), "")
 	dataDir := fs.String("data-dir", envOr(e, "HMACGATE_DATA_DIR", "hmacgate-data"), "")
 	databaseURL := fs.String("database-url", envOr(e, "HMACGATE_DATABASE_URL", ""), "")
+	redisURL := fs.String("redis-url", envOr(e, "HMACGATE_REDIS_URL", ""), "")
 	logLevel := fs.String("log-level", envOr(e, "HMACGATE_LOG_LEVEL", "info"), "")
 	logFormat := fs.String("log-format", envOr(e, "HMACGATE_LOG_FORMAT", "text"), "")
 	shutdown := fs.String("shutdown-timeout", envOr(e, "HMACGATE_SHUTDOWN_TIMEOUT", "10s"), "")
@@ -82,7 +85,7 @@ func runServe(e *env, args []string) int {
 	ctx, stop := signal.NotifyContext(e.ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	d, err := server.Open(ctx, server.Config{
-		Listen: *listen, AdminListen: *adminListen, DataDir: *dataDir, DatabaseURL: *databaseURL,
+		Listen: *listen, AdminListen: *adminListen, DataDir: *dataDir, DatabaseURL: *databaseURL, RedisURL: *redisURL,
 		MasterKey: e.getenv("HMACGATE_MASTER_KEY"), AdminToken: e.getenv("HMACGATE_ADMIN_TOKEN"),
 		ShutdownTimeout: timeout, Logger: logger, Stdout: e.stdout, DeliveryAllow: allow,
 	})

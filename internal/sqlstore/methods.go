@@ -151,6 +151,10 @@ func (s *Store) CreateIntegration(ctx context.Context, in *hmacgate.Integration,
 		if _, err := t.ExecContext(ctx, s.q["intInsert"], in.EnvID, in.ID, in.Name, string(in.AuthMode), ms(in.CreatedAt)); err != nil {
 			return s.mapErr(err)
 		}
+		// Caches hold the integrations with the environment.
+		if _, err := t.ExecContext(ctx, s.q["envBump"], in.EnvID); err != nil {
+			return err
+		}
 		return s.audit(ctx, t, audit)
 	})
 }

@@ -175,6 +175,9 @@ func testIntegrations(t *testing.T, s hmacgate.Store) {
 	if err != nil || in.Name != "slack" || !in.CreatedAt.Equal(at) {
 		t.Fatalf("got %+v, %v", in, err)
 	}
+	if env, _ := s.Environment(ctx, "env1"); env.Version != 3 {
+		t.Errorf("version after two integrations: got %d; want 3 (caches hold integrations)", env.Version)
+	}
 	_, err = s.Integration(ctx, "env2", "slack")
 	wantErr(t, err, hmacgate.ErrNotFound)
 }
@@ -372,7 +375,7 @@ func RunAtomicity(t *testing.T, s hmacgate.Store, inject func(t *testing.T)) {
 		t.Fatal("CreateEnvironment succeeded although its audit entry failed")
 	}
 	env, _ := s.Environment(ctx, "env1")
-	if env.HMACMode != hmacgate.ModeOff || env.Version != 2 {
+	if env.HMACMode != hmacgate.ModeOff || env.Version != 3 { // 1, +1 integration, +1 key
 		t.Errorf("environment changed: %+v", env)
 	}
 	if _, err := s.Connection(ctx, "env1", "github", "c"); err != nil {
