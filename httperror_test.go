@@ -64,4 +64,3 @@ func ExampleWriteError() {
 	// Output:
 	// 401 {"error":"timestamp_expired","message":"hmacTimestamp is 7m0s old; at most 5m0s is allowed"}
 }
-
