@@ -5,9 +5,13 @@ STATICCHECK_VERSION := v0.8.2
 GO ?= go
 export GORACE ?= atexit_sleep_ms=0
 
-.PHONY: test fmt-check vet staticcheck race build run bench fuzz
+.PHONY: test browser fmt-check vet staticcheck race build run bench fuzz
 
-test: fmt-check vet staticcheck race
+test: browser fmt-check vet staticcheck race
+
+# The console's browser tests drive Debian's chromium; install it when missing.
+browser:
+	@bash scripts/install-chromium.sh
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bench/*')); \
@@ -19,7 +23,7 @@ vet:
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-race:
+race: browser
 	$(GO) test -race -count=1 ./...
 
 build:

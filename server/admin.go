@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -26,6 +27,26 @@ func adminAudit(action, envID, detail string) hmacgate.AuditEntry {
 	return hmacgate.AuditEntry{Actor: "admin", Action: action, EnvID: envID, Detail: detail}
 }
 
+// newEnvironment creates an environment and returns it with its secret key,
+// which exists only here: the store keeps its hash.
+func (s *Server) newEnvironment(ctx context.Context, name string) (*hmacgate.Environment, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 || !utf8.ValidString(name) {
+		return nil, "", invalid("name is required: 1 to 100 characters")
+	}
+	secret := randomToken(prefixSecret, 32)
+	env := &hmacgate.Environment{
+		ID: randomToken("env_", 9), Name: name, PublicKey: randomToken(prefixPublic, 16),
+		SecretKeyHash: hashToken(secret), HMACMode: hmacgate.ModeOff, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
+	}
+	a := adminAudit("environment.create", env.ID, "name "+quote(env.Name))
+	a.At = env.CreatedAt
+	if err := s.store.CreateEnvironment(ctx, env, a); err != nil {
+		return nil, "", s.storeErr(err)
+	}
+	return env, secret, nil
+}
+
 func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, _ *call) error {
 	var in struct {
 		Name string `json:"name"`
@@ -33,19 +54,9 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, _ *ca
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" || len(in.Name) > 100 || !utf8.ValidString(in.Name) {
-		return invalid("name is required: 1 to 100 characters")
-	}
-	secret := randomToken(prefixSecret, 32)
-	env := &hmacgate.Environment{
-		ID: randomToken("env_", 9), Name: in.Name, PublicKey: randomToken(prefixPublic, 16),
-		SecretKeyHash: hashToken(secret), HMACMode: hmacgate.ModeOff, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
-	}
-	a := adminAudit("environment.create", env.ID, "name "+quote(env.Name))
-	a.At = env.CreatedAt
-	if err := s.store.CreateEnvironment(r.Context(), env, a); err != nil {
-		return s.storeErr(err)
+	env, secret, err := s.newEnvironment(r.Context(), in.Name)
+	if err != nil {
+		return err
 	}
 	out := envJSON(env)
 	out.SecretKey = secret // shown once; only its hash is stored
@@ -75,12 +86,19 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, _ *call)
 	return nil
 }
 
-func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request, _ *call) error {
-	id := r.PathValue("id")
-	if err := s.store.DeleteEnvironment(r.Context(), id, adminAudit("environment.delete", id, "")); err != nil {
+// removeEnvironment deletes an environment with everything in it.
+func (s *Server) removeEnvironment(ctx context.Context, id string) error {
+	if err := s.store.DeleteEnvironment(ctx, id, adminAudit("environment.delete", id, "")); err != nil {
 		return s.storeErr(err)
 	}
 	s.cache.invalidate(id)
+	return nil
+}
+
+func (s *Server) deleteEnvironment(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if err := s.removeEnvironment(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -93,14 +111,24 @@ type auditJSON struct {
 	Detail string    `json:"detail,omitempty"`
 }
 
-func (s *Server) writeAudit(w http.ResponseWriter, r *http.Request, envID string) error {
-	entries, err := s.store.AuditLog(r.Context(), envID, 200)
+// auditEntries returns the newest audit entries, of one environment or
+// (envID "") of all.
+func (s *Server) auditEntries(ctx context.Context, envID string, limit int) ([]auditJSON, error) {
+	entries, err := s.store.AuditLog(ctx, envID, limit)
 	if err != nil {
-		return s.storeErr(err)
+		return nil, s.storeErr(err)
 	}
 	out := make([]auditJSON, 0, len(entries))
 	for _, a := range entries {
 		out = append(out, auditJSON{At: a.At, EnvID: a.EnvID, Actor: a.Actor, Action: a.Action, Detail: a.Detail})
+	}
+	return out, nil
+}
+
+func (s *Server) writeAudit(w http.ResponseWriter, r *http.Request, envID string) error {
+	out, err := s.auditEntries(r.Context(), envID, 200)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
 	return nil

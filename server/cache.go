@@ -71,8 +71,6 @@ func (c *cache) lookup(ctx context.Context, id string, find func() (*hmacgate.En
 }
 
 // get returns the state of the environment with the given ID.
-//
-//lint:ignore U1000 the web console looks environments up by ID
 func (c *cache) get(ctx context.Context, id string) (*envState, error) {
 	return c.lookup(ctx, id, func() (*hmacgate.Environment, error) { return c.store.Environment(ctx, id) })
 }

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,8 +14,14 @@ import (
 	"github.com/hmacgate/hmacgate"
 )
 
+// envAudit is the audit entry of a change to the call's environment, made
+// by the call's actor: the environment's secret key or the console's admin.
 func envAudit(c *call, action, detail string) hmacgate.AuditEntry {
-	return hmacgate.AuditEntry{Actor: "env:" + c.env.env.ID, EnvID: c.env.env.ID, Action: action, Detail: detail}
+	actor := c.actor
+	if actor == "" {
+		actor = "env:" + c.env.env.ID
+	}
+	return hmacgate.AuditEntry{Actor: actor, EnvID: c.env.env.ID, Action: action, Detail: detail}
 }
 
 func (s *Server) currentEnvironment(w http.ResponseWriter, _ *http.Request, c *call) error {
@@ -40,36 +48,49 @@ type integrationJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in struct {
-		ID       string `json:"id"`
-		Name     string `json:"name"`
-		AuthMode string `json:"auth_mode"`
-	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+// integrationInput is what creates an integration, from the API or the console.
+type integrationInput struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	AuthMode string `json:"auth_mode"`
+}
+
+// addIntegration checks and stores a new integration of the call's
+// environment.
+func (s *Server) addIntegration(ctx context.Context, c *call, in integrationInput) (*hmacgate.Integration, error) {
 	if !integrationID.MatchString(in.ID) {
-		return invalid("id must match [a-z0-9][a-z0-9._-]{0,63} (no ':')")
+		return nil, invalid("id must match [a-z0-9][a-z0-9._-]{0,63} (no ':')")
 	}
 	if in.Name == "" {
 		in.Name = in.ID
 	}
 	if len(in.Name) > 100 {
-		return invalid("name is longer than 100 characters")
+		return nil, invalid("name is longer than 100 characters")
 	}
 	mode := hmacgate.AuthMode(in.AuthMode)
 	if in.AuthMode == "" {
 		mode = hmacgate.AuthNone
 	}
 	if !mode.Valid() {
-		return invalid(`auth_mode must be "none", "api_key" or "basic"`)
+		return nil, invalid(`auth_mode must be "none", "api_key" or "basic"`)
 	}
 	it := &hmacgate.Integration{EnvID: c.env.env.ID, ID: in.ID, Name: in.Name, AuthMode: mode, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
-	if err := s.store.CreateIntegration(r.Context(), it, envAudit(c, "integration.create", in.ID)); err != nil {
-		return s.storeErr(err)
+	if err := s.store.CreateIntegration(ctx, it, envAudit(c, "integration.create", in.ID)); err != nil {
+		return nil, s.storeErr(err)
 	}
 	s.cache.invalidate(c.env.env.ID)
+	return it, nil
+}
+
+func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in integrationInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	it, err := s.addIntegration(r.Context(), c, in)
+	if err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusCreated, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
 	return nil
 }
@@ -99,26 +120,47 @@ func connectionJSON(c *hmacgate.Connection, creds map[string]string) connJSON {
 	return connJSON{c.IntegrationID, c.ConnectionID, c.CreatedAt, c.UpdatedAt, creds}
 }
 
-func (s *Server) listConnections(w http.ResponseWriter, r *http.Request, c *call) error {
-	q := r.URL.Query()
-	limit := 50
+// connectionFilter reads a connection listing's parameters: integration,
+// search, after (the cursor) and limit (1 to 500, default 50).
+func connectionFilter(envID string, q url.Values) (hmacgate.ConnectionFilter, error) {
+	f := hmacgate.ConnectionFilter{EnvID: envID, IntegrationID: q.Get("integration"), Search: q.Get("search"),
+		After: q.Get("after"), Limit: 50}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			return invalid("limit must be 1 to 500")
+			return f, invalid("limit must be 1 to 500")
 		}
-		limit = n
+		f.Limit = n
 	}
-	list, err := s.store.Connections(r.Context(), hmacgate.ConnectionFilter{EnvID: c.env.env.ID,
-		IntegrationID: q.Get("integration"), Search: q.Get("search"), After: q.Get("after"), Limit: limit + 1})
+	return f, nil
+}
+
+// connectionPage returns one page of connections and the cursor of the
+// next page ("" on the last one).
+func (s *Server) connectionPage(ctx context.Context, f hmacgate.ConnectionFilter) ([]*hmacgate.Connection, string, error) {
+	limit := f.Limit
+	f.Limit++ // one more tells whether a next page exists
+	list, err := s.store.Connections(ctx, f)
 	if err != nil {
-		return s.storeErr(err)
+		return nil, "", s.storeErr(err)
 	}
 	next := ""
 	if len(list) > limit {
 		list = list[:limit]
 		last := list[len(list)-1]
 		next = last.IntegrationID + "/" + last.ConnectionID
+	}
+	return list, next, nil
+}
+
+func (s *Server) listConnections(w http.ResponseWriter, r *http.Request, c *call) error {
+	f, err := connectionFilter(c.env.env.ID, r.URL.Query())
+	if err != nil {
+		return err
+	}
+	list, next, err := s.connectionPage(r.Context(), f)
+	if err != nil {
+		return err
 	}
 	out := make([]connJSON, 0, len(list))
 	for _, cn := range list {
@@ -147,10 +189,19 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request, c *call) 
 	return nil
 }
 
-func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request, c *call) error {
-	in, cn := r.PathValue("integration"), r.PathValue("connection")
-	if err := s.store.DeleteConnection(r.Context(), c.env.env.ID, in, cn, envAudit(c, "connection.delete", in+"/"+cn)); err != nil {
+// removeConnection deletes a connection of the call's environment.
+func (s *Server) removeConnection(ctx context.Context, c *call, integration, connection string) error {
+	err := s.store.DeleteConnection(ctx, c.env.env.ID, integration, connection,
+		envAudit(c, "connection.delete", integration+"/"+connection))
+	if err != nil {
 		return s.storeErr(err)
+	}
+	return nil
+}
+
+func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := s.removeConnection(r.Context(), c, r.PathValue("integration"), r.PathValue("connection")); err != nil {
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -177,6 +228,76 @@ func keysJSON(keys []hmacgate.StoredKey) []keyJSON {
 	return out
 }
 
+// newKey is an HMAC key just made: the only time its value is at hand.
+type newKey struct {
+	ID        string
+	Key       hmacgate.Key
+	CreatedAt time.Time
+	// RetirePreviousAt is when the keys that were current stop working.
+	RetirePreviousAt time.Time
+	// Keys are the environment's keys now, newest first.
+	Keys []hmacgate.StoredKey
+}
+
+// retireTime reads when the previous keys retire: "" (the default delay),
+// "now", an RFC 3339 time or a duration from now.
+func (s *Server) retireTime(raw string, now time.Time) (time.Time, error) {
+	switch v := strings.TrimSpace(raw); v {
+	case "":
+		return now.Add(s.retire), nil
+	case "now":
+		return now, nil
+	default:
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			d, derr := time.ParseDuration(v)
+			if derr != nil || d < 0 {
+				return time.Time{}, invalid(`retire_previous_at must be "now", an RFC 3339 time or a duration such as "24h"`)
+			}
+			t = now.Add(d)
+		}
+		if t.Before(now) {
+			t = now
+		}
+		return t, nil
+	}
+}
+
+// addHMACKey makes a new current HMAC key for the call's environment: the
+// supplied one (at least MinKeyLen bytes) or, when supplied is nil, a
+// generated one. The previous keys retire at retirePrevious (see
+// retireTime). The key is sealed before it is stored.
+func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, retirePrevious string) (*newKey, error) {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	var key hmacgate.Key
+	if supplied != nil {
+		k, err := hmacgate.ParseKey(*supplied)
+		if err != nil || k.Weak() {
+			return nil, invalid(fmt.Sprintf("a supplied key must be at least %d bytes; omit key to have one generated", hmacgate.MinKeyLen))
+		}
+		key = k
+	} else {
+		key = hmacgate.GenerateKey()
+	}
+	retire, err := s.retireTime(retirePrevious, now)
+	if err != nil {
+		return nil, err
+	}
+	id := randomToken("key_", 9)
+	sk := &hmacgate.StoredKey{ID: id, EnvID: c.env.env.ID, CreatedAt: now,
+		Sealed: s.sealer.Seal([]byte(key.Reveal()), keyContext(c.env.env.ID, id))}
+	detail := "key " + id + "; previous keys retire at " + retire.Format(time.RFC3339)
+	if err := s.store.AddHMACKey(ctx, sk, retire, envAudit(c, "hmac.key.create", detail)); err != nil {
+		return nil, s.storeErr(err)
+	}
+	s.cache.invalidate(c.env.env.ID)
+	keys, err := s.store.HMACKeys(ctx, c.env.env.ID, now)
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	return &newKey{ID: id, Key: key, CreatedAt: now, RetirePreviousAt: retire, Keys: keys}, nil
+}
+
 func (s *Server) createHMACKey(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in struct {
 		Key              *string `json:"key"`
@@ -185,51 +306,12 @@ func (s *Server) createHMACKey(w http.ResponseWriter, r *http.Request, c *call) 
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	now := s.now().UTC().Truncate(time.Millisecond)
-	var key hmacgate.Key
-	if in.Key != nil {
-		k, err := hmacgate.ParseKey(*in.Key)
-		if err != nil || k.Weak() {
-			return invalid(fmt.Sprintf("a supplied key must be at least %d bytes; omit key to have one generated", hmacgate.MinKeyLen))
-		}
-		key = k
-	} else {
-		key = hmacgate.GenerateKey()
-	}
-	retire := now.Add(s.retire)
-	switch v := strings.TrimSpace(in.RetirePreviousAt); v {
-	case "":
-	case "now":
-		retire = now
-	default:
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			d, derr := time.ParseDuration(v)
-			if derr != nil || d < 0 {
-				return invalid(`retire_previous_at must be "now", an RFC 3339 time or a duration such as "24h"`)
-			}
-			t = now.Add(d)
-		}
-		if t.Before(now) {
-			t = now
-		}
-		retire = t
-	}
-	id := randomToken("key_", 9)
-	sk := &hmacgate.StoredKey{ID: id, EnvID: c.env.env.ID, CreatedAt: now,
-		Sealed: s.sealer.Seal([]byte(key.Reveal()), keyContext(c.env.env.ID, id))}
-	detail := "key " + id + "; previous keys retire at " + retire.Format(time.RFC3339)
-	if err := s.store.AddHMACKey(r.Context(), sk, retire, envAudit(c, "hmac.key.create", detail)); err != nil {
-		return s.storeErr(err)
-	}
-	s.cache.invalidate(c.env.env.ID)
-	keys, err := s.store.HMACKeys(r.Context(), c.env.env.ID, now)
+	k, err := s.addHMACKey(r.Context(), c, in.Key, in.RetirePreviousAt)
 	if err != nil {
-		return s.storeErr(err)
+		return err
 	}
-	out := keysJSON(keys)
 	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": id, "key": key.Reveal(), "created_at": now, "keys": out,
+		"id": k.ID, "key": k.Key.Reveal(), "created_at": k.CreatedAt, "keys": keysJSON(k.Keys),
 		"warning": "store this key now: it is shown only once and cannot be read back",
 	})
 	return nil
@@ -244,6 +326,40 @@ func (s *Server) listHMACKeys(w http.ResponseWriter, r *http.Request, c *call) e
 	return nil
 }
 
+// checkMode says whether the call's environment may switch to the mode
+// named raw: it must be a mode, and report and enforce need a key.
+func (s *Server) checkMode(ctx context.Context, c *call, raw string) (hmacgate.HMACMode, error) {
+	mode := hmacgate.HMACMode(raw)
+	if !mode.Valid() {
+		return "", invalid(`mode must be "off", "report" or "enforce"`)
+	}
+	if mode != hmacgate.ModeOff {
+		keys, err := s.store.HMACKeys(ctx, c.env.env.ID, s.now())
+		if err != nil {
+			return "", s.storeErr(err)
+		}
+		if len(keys) == 0 {
+			return "", hmacgate.ErrNoKey
+		}
+	}
+	return mode, nil
+}
+
+// changeMode switches the call's environment to the mode named raw and
+// returns the mode it had.
+func (s *Server) changeMode(ctx context.Context, c *call, raw string) (previous hmacgate.HMACMode, err error) {
+	mode, err := s.checkMode(ctx, c, raw)
+	if err != nil {
+		return "", err
+	}
+	previous = c.env.env.HMACMode
+	if err := s.store.SetHMACMode(ctx, c.env.env.ID, mode, envAudit(c, "hmac.mode.set", string(previous)+" → "+string(mode))); err != nil {
+		return "", s.storeErr(err)
+	}
+	s.cache.invalidate(c.env.env.ID)
+	return previous, nil
+}
+
 func (s *Server) setHMACMode(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in struct {
 		Mode string `json:"mode"`
@@ -251,24 +367,11 @@ func (s *Server) setHMACMode(w http.ResponseWriter, r *http.Request, c *call) er
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	mode := hmacgate.HMACMode(in.Mode)
-	if !mode.Valid() {
-		return invalid(`mode must be "off", "report" or "enforce"`)
+	previous, err := s.changeMode(r.Context(), c, in.Mode)
+	if err != nil {
+		return err
 	}
-	if mode != hmacgate.ModeOff {
-		keys, err := s.store.HMACKeys(r.Context(), c.env.env.ID, s.now())
-		if err != nil {
-			return s.storeErr(err)
-		}
-		if len(keys) == 0 {
-			return hmacgate.ErrNoKey
-		}
-	}
-	if err := s.store.SetHMACMode(r.Context(), c.env.env.ID, mode, envAudit(c, "hmac.mode.set", string(c.env.env.HMACMode)+" → "+string(mode))); err != nil {
-		return s.storeErr(err)
-	}
-	s.cache.invalidate(c.env.env.ID)
-	writeJSON(w, http.StatusOK, map[string]string{"mode": string(mode), "previous": string(c.env.env.HMACMode)})
+	writeJSON(w, http.StatusOK, map[string]string{"mode": in.Mode, "previous": string(previous)})
 	return nil
 }
 
@@ -289,12 +392,13 @@ type Report struct {
 	Verdict string     `json:"verdict"`
 }
 
-// report builds the 24-hour report of an environment.
-func (s *Server) buildReport(r *http.Request, st *envState) (*Report, error) {
-	s.report.Flush(r.Context())
+// buildReport builds the 24-hour report of an environment, counting the
+// calls not yet flushed to the store.
+func (s *Server) buildReport(ctx context.Context, st *envState) (*Report, error) {
+	s.report.Flush(ctx)
 	end := s.now().UTC().Truncate(time.Hour)
 	start := end.Add(-23 * time.Hour)
-	rows, err := s.store.Report(r.Context(), st.env.ID, start)
+	rows, err := s.store.Report(ctx, st.env.ID, start)
 	if err != nil {
 		return nil, s.storeErr(err)
 	}
@@ -328,7 +432,7 @@ func verdictText(r *Report) string {
 }
 
 func (s *Server) hmacReport(w http.ResponseWriter, r *http.Request, c *call) error {
-	rep, err := s.buildReport(r, c.env)
+	rep, err := s.buildReport(r.Context(), c.env)
 	if err != nil {
 		return err
 	}

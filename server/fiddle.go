@@ -38,22 +38,26 @@ type fiddleResponse struct {
 	Order    *order.OrderData `json:"order,omitempty"`
 }
 
-func (s *Server) fiddle(w http.ResponseWriter, r *http.Request, _ *call) error {
+// fiddleAllowed applies the fiddle's rate limit to the request's client.
+// It comes before the body is read, so a flood costs no parsing.
+func (s *Server) fiddleAllowed(r *http.Request) error {
 	if !s.limiter.allow(clientIP(r), s.now()) {
 		return hmacgate.ErrRateLimited
 	}
-	var in fiddleRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+	return nil
+}
+
+// runFiddle checks a signed order and diagnoses it: the fiddle of the API
+// and of the console.
+func (s *Server) runFiddle(in *fiddleRequest) (*fiddleResponse, error) {
 	if len(in.Secrets) == 0 || len(in.Secrets) > 5 {
-		return invalid("give 1 to 5 secrets: the current one first, then older ones")
+		return nil, invalid("give 1 to 5 secrets: the current one first, then older ones")
 	}
 	keys := make([]hmacgate.Key, 0, len(in.Secrets))
 	for _, sec := range in.Secrets {
 		k, err := hmacgate.ParseKey(sec)
 		if err != nil {
-			return invalid("a secret is empty")
+			return nil, invalid("a secret is empty")
 		}
 		keys = append(keys, k)
 	}
@@ -62,7 +66,7 @@ func (s *Server) fiddle(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if in.Now != "" {
 		t, err := parseTime(in.Now)
 		if err != nil {
-			return invalid(`now must be RFC 3339 (2026-01-01T00:00:00Z) or Unix milliseconds`)
+			return nil, invalid(`now must be RFC 3339 (2026-01-01T00:00:00Z) or Unix milliseconds`)
 		}
 		now = t
 	}
@@ -74,7 +78,7 @@ func (s *Server) fiddle(w http.ResponseWriter, r *http.Request, _ *call) error {
 		if f.raw != "" {
 			d, err := time.ParseDuration(f.raw)
 			if err != nil || d <= 0 {
-				return invalid("max_age and max_future are positive durations such as 5m")
+				return nil, invalid("max_age and max_future are positive durations such as 5m")
 			}
 			*f.dst = d
 		}
@@ -89,13 +93,28 @@ func (s *Server) fiddle(w http.ResponseWriter, r *http.Request, _ *call) error {
 	} else {
 		d = v.ExplainForm(url.Values{order.FieldOrderdata: {in.Orderdata}, order.FieldSignature: {in.Signature}}, expect)
 	}
-	out := fiddleResponse{Valid: d.Code == "", Code: d.Code, Message: d.Message, Findings: d.Findings, KeyIndex: d.KeyIndex}
+	out := &fiddleResponse{Valid: d.Code == "", Code: d.Code, Message: d.Message, Findings: d.Findings, KeyIndex: d.KeyIndex}
 	if out.Findings == nil {
 		out.Findings = []string{}
 	}
 	if d.Order != nil {
 		od := d.Order.OrderData
 		out.Order = &od
+	}
+	return out, nil
+}
+
+func (s *Server) fiddle(w http.ResponseWriter, r *http.Request, _ *call) error {
+	if err := s.fiddleAllowed(r); err != nil {
+		return err
+	}
+	var in fiddleRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	out, err := s.runFiddle(&in)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

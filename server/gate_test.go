@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -76,8 +77,8 @@ func TestEveryNonPublicRouteNeedsCredentials(t *testing.T) {
 	e := ts.newEnv("auth")
 	checked := 0
 	for _, rt := range ts.d.Server().Routes() {
-		if rt.Access == "public" {
-			continue
+		if rt.Access == "public" || rt.Access == "session" {
+			continue // session routes: TestEveryConsolePageNeedsASession
 		}
 		wrongKind := e.SecretKey
 		if rt.Access == "environment" {
@@ -94,6 +95,121 @@ func TestEveryNonPublicRouteNeedsCredentials(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Fatalf("only %d non-public routes", checked)
+	}
+}
+
+// publicRoutes are the only routes anyone may call without credentials.
+// A new public route must be added here on purpose.
+var publicRoutes = map[string]bool{
+	"GET /healthz": true, "GET /readyz": true, "GET /sdk.js": true,
+	"POST /v1/connect/{integration}": true, "OPTIONS /v1/connect/{integration}": true,
+	"GET /launch/{correlationId}": true, "POST /v1/fiddle": true,
+	"GET /login": true, "POST /login": true, "GET /fiddle": true, "POST /fiddle": true,
+	"GET /assets/{name}": true, // the console's stylesheet, script and icon
+}
+
+// TestEveryConsolePageNeedsASession walks the route table: every route
+// that is not on the public list needs credentials, and every console
+// page sends a visitor without a valid session to /login, even with the
+// admin token as a bearer token or a forged, expired or logged-out
+// session cookie. The paths name a real environment and product, so a
+// missing check would render the page.
+func TestEveryConsolePageNeedsASession(t *testing.T) {
+	ts := startServer(t)
+	e := ts.newEnv("console")
+	p := ts.newProduct(e, "https://partner.example/orders")
+	b := ts.newBrowser()
+	b.login()
+	ended := b.session()
+	b.logout()
+
+	checked := 0
+	for _, rt := range ts.d.Server().Routes() {
+		name := rt.Method + " " + rt.Pattern
+		if rt.Access == "public" {
+			if !publicRoutes[name] {
+				t.Errorf("%s is public but not on the list of public routes", name)
+			}
+			continue
+		}
+		if publicRoutes[name] {
+			t.Errorf("%s is on the public list but needs %s", name, rt.Access)
+		}
+		if rt.Access != "session" {
+			continue
+		}
+		path := consolePath(rt.Pattern, e.ID, p.ID)
+		for _, tc := range []struct{ name, cookie, bearer string }{
+			{"no session", "", ""},
+			{"admin token as bearer", "", ts.admin},
+			{"forged session", "hgs_" + strings.Repeat("A", 43), ""},
+			{"logged-out session", ended, ""},
+		} {
+			code, loc := ts.noRedirect(rt.Method, path, tc.cookie, tc.bearer, url.Values{"csrf": {"x"}, "confirm": {"yes"}})
+			if code != 303 || !strings.HasPrefix(loc, "/login") {
+				t.Errorf("%s (%s): got %d to %q; want 303 to /login", name, tc.name, code, loc)
+			}
+		}
+		checked++
+	}
+	if checked < 15 {
+		t.Fatalf("only %d console routes", checked)
+	}
+	// The environment and the product are still there: nothing ran.
+	if code, _ := ts.json("GET", "/v1/products/"+p.ID, e.SecretKey, "", nil); code != 200 {
+		t.Fatalf("a console route without a session changed state: product gone (%d)", code)
+	}
+}
+
+// TestEveryConsoleFormNeedsItsCSRFToken posts every console form with a
+// valid session (or, for the public forms, the pre-session cookie) but
+// without the form's token, with a wrong one, and from another site.
+func TestEveryConsoleFormNeedsItsCSRFToken(t *testing.T) {
+	ts := startServer(t)
+	e := ts.newEnv("csrf")
+	p := ts.newProduct(e, "https://partner.example/orders")
+	b := ts.newBrowser()
+	b.login()
+	checked := 0
+	for _, rt := range ts.d.Server().Routes() {
+		if rt.Method != "POST" || (rt.Access != "session" && !publicRoutes[rt.Method+" "+rt.Pattern]) || strings.HasPrefix(rt.Pattern, "/v1/") {
+			continue
+		}
+		path := consolePath(rt.Pattern, e.ID, p.ID)
+		right := b.csrf
+		if rt.Access == "public" {
+			right = b.preCSRF
+		}
+		form := url.Values{"confirm": {"yes"}, "name": {"x"}, "mode": {"off"}, "token": {ts.admin}, "secret": {"s"}}
+		for _, tc := range []struct {
+			name, csrf, origin string
+		}{
+			{"no token", "", ""},
+			{"wrong token", "8aM0T5v1P2WBtolPy808jxr2PwlTxu77p2j5Cdd-IUI", ""},
+			{"right token, other site", right, "https://evil.example"},
+		} {
+			f := url.Values{}
+			for k, v := range form {
+				f[k] = v
+			}
+			if tc.csrf != "" {
+				f.Set("csrf", tc.csrf)
+			}
+			code, body := b.post(path, f, tc.origin)
+			if code != 403 || !strings.Contains(body, "csrf_failed") {
+				t.Errorf("POST %s (%s): got %d; want 403 csrf_failed", rt.Pattern, tc.name, code)
+			}
+		}
+		checked++
+	}
+	if checked < 10 {
+		t.Fatalf("only %d console forms", checked)
+	}
+	if code, _ := ts.json("GET", "/v1/products/"+p.ID, e.SecretKey, "", nil); code != 200 {
+		t.Fatal("a form without its token changed state")
+	}
+	if n := len(ts.environments()); n != 1 {
+		t.Fatalf("a form without its token changed state: %d environments", n)
 	}
 }
 

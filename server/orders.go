@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -64,7 +65,7 @@ func (o *signedOrder) form() url.Values {
 
 // buildOrder makes orderdata with the current time, a new correlation ID
 // and the product's order URL, and signs it when HMAC is on.
-func (s *Server) buildOrder(r *http.Request, p *hmacgate.Product, in *orderRequest) (*signedOrder, error) {
+func (s *Server) buildOrder(ctx context.Context, p *hmacgate.Product, in *orderRequest) (*signedOrder, error) {
 	d := order.OrderData{
 		Timestamp:      s.now().UnixMilli(),
 		User:           order.User{ID: in.User.ID, Email: in.User.Email, Name: in.User.Name},
@@ -79,7 +80,7 @@ func (s *Server) buildOrder(r *http.Request, p *hmacgate.Product, in *orderReque
 	}
 	o := &signedOrder{CorrelationID: d.CorrelationID, OrderURL: p.OrderURL, Orderdata: string(data)}
 	if p.HMACEnabled {
-		key, id, err := s.signingSecret(r, p)
+		key, id, err := s.signingSecret(ctx, p)
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +101,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return s.storeErr(err)
 	}
-	o, err := s.buildOrder(r, p, &in)
+	o, err := s.buildOrder(r.Context(), p, &in)
 	if err != nil {
 		return err
 	}
@@ -200,22 +201,34 @@ func writeLaunchPage(w http.ResponseWriter, status int, o *signedOrder) error {
 	})
 }
 
-func (s *Server) testOrder(w http.ResponseWriter, r *http.Request, c *call) error {
+// defaultTestOrder is the order a test delivery sends unless told otherwise.
+func defaultTestOrder() orderRequest {
 	in := orderRequest{InstallationID: "test-installation", OrderID: "test-order", EstateID: "test-estate",
 		DepartmentID: "test-department", DepartmentOrganizationNumber: "000000000"}
 	in.User.ID, in.User.Email, in.User.Name = "test-user", "test.user@example.com", "Test Testesen"
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	p, err := s.store.Product(r.Context(), c.env.env.ID, r.PathValue("id"))
+	return in
+}
+
+// testDelivery is a signed test order and what the partner answered.
+type testDelivery struct {
+	Order    *signedOrder `json:"order"`
+	Delivery delivery     `json:"delivery"`
+}
+
+// sendTestOrder builds and signs an order for a product of the call's
+// environment, POSTs it to the product's order URL through the guarded
+// client and logs the launch. A delivery the guard refuses is logged and
+// returned as the error.
+func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, in *orderRequest) (*testDelivery, error) {
+	p, err := s.store.Product(ctx, c.env.env.ID, productID)
 	if err != nil {
-		return s.storeErr(err)
+		return nil, s.storeErr(err)
 	}
-	o, err := s.buildOrder(r, p, &in)
+	o, err := s.buildOrder(ctx, p, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d, derr := s.deliver(r.Context(), p.OrderURL, o.form())
+	d, derr := s.deliver(ctx, p.OrderURL, o.form())
 	l := &hmacgate.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "test",
 		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, LatencyMS: d.Latency}
 	switch {
@@ -227,13 +240,25 @@ func (s *Server) testOrder(w http.ResponseWriter, r *http.Request, c *call) erro
 		l.Result = http.StatusText(d.Status)
 		l.Result = strings.TrimSpace(itoa(d.Status) + " " + l.Result)
 	}
-	if err := s.store.CreateLaunch(r.Context(), l); err != nil {
-		return s.storeErr(err)
+	if err := s.store.CreateLaunch(ctx, l); err != nil {
+		return nil, s.storeErr(err)
 	}
 	if derr != nil {
-		return derr
+		return nil, derr
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"order": o, "delivery": d})
+	return &testDelivery{Order: o, Delivery: d}, nil
+}
+
+func (s *Server) testOrder(w http.ResponseWriter, r *http.Request, c *call) error {
+	in := defaultTestOrder()
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	td, err := s.sendTestOrder(r.Context(), c, r.PathValue("id"), &in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, td)
 	return nil
 }
 
@@ -248,10 +273,12 @@ type launchJSON struct {
 	OpenedAt      *time.Time `json:"opened_at,omitempty"`
 }
 
-func (s *Server) listLaunches(w http.ResponseWriter, r *http.Request, c *call) error {
-	ls, err := s.store.Launches(r.Context(), c.env.env.ID, r.URL.Query().Get("product"), 200)
+// launchLog returns the newest launches and test deliveries of the call's
+// environment, of one product or (productID "") of all.
+func (s *Server) launchLog(ctx context.Context, c *call, productID string) ([]launchJSON, error) {
+	ls, err := s.store.Launches(ctx, c.env.env.ID, productID, 200)
 	if err != nil {
-		return s.storeErr(err)
+		return nil, s.storeErr(err)
 	}
 	out := make([]launchJSON, 0, len(ls))
 	for _, l := range ls {
@@ -262,6 +289,14 @@ func (s *Server) listLaunches(w http.ResponseWriter, r *http.Request, c *call) e
 			j.OpenedAt = &t
 		}
 		out = append(out, j)
+	}
+	return out, nil
+}
+
+func (s *Server) listLaunches(w http.ResponseWriter, r *http.Request, c *call) error {
+	out, err := s.launchLog(r.Context(), c, r.URL.Query().Get("product"))
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"launches": out})
 	return nil

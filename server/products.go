@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -80,8 +81,9 @@ func schedule(secrets []hmacgate.ProductSecret, now time.Time) secretSchedule {
 	return sc
 }
 
-func (s *Server) productView(r *http.Request, p *hmacgate.Product) (productJSON, error) {
-	secrets, err := s.store.ProductSecrets(r.Context(), p.EnvID, p.ID)
+// productView is a product with the state of its secrets now.
+func (s *Server) productView(ctx context.Context, p *hmacgate.Product) (productJSON, error) {
+	secrets, err := s.store.ProductSecrets(ctx, p.EnvID, p.ID)
 	if err != nil {
 		return productJSON{}, s.storeErr(err)
 	}
@@ -118,62 +120,84 @@ func checkName(name string) (string, error) {
 	return name, nil
 }
 
-func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in struct {
-		Name        string `json:"name"`
-		OrderURL    string `json:"order_url"`
-		HMACEnabled *bool  `json:"hmac_enabled"`
-	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
+// productInput is what creates a product, from the API or the console.
+type productInput struct {
+	Name        string `json:"name"`
+	OrderURL    string `json:"order_url"`
+	HMACEnabled *bool  `json:"hmac_enabled"` // nil: on, the default for new products
+}
+
+// addProduct checks and stores a new product of the call's environment.
+func (s *Server) addProduct(ctx context.Context, c *call, in productInput) (productJSON, error) {
 	name, err := checkName(in.Name)
 	if err != nil {
-		return err
+		return productJSON{}, err
 	}
 	if err := checkOrderURL(in.OrderURL); err != nil {
-		return err
+		return productJSON{}, err
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	p := &hmacgate.Product{ID: randomToken("prod_", 9), EnvID: c.env.env.ID, Name: name, OrderURL: in.OrderURL,
 		HMACEnabled: in.HMACEnabled == nil || *in.HMACEnabled, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateProduct(r.Context(), p, envAudit(c, "product.create", p.ID+" "+quote(p.Name))); err != nil {
-		return s.storeErr(err)
+	if err := s.store.CreateProduct(ctx, p, envAudit(c, "product.create", p.ID+" "+quote(p.Name))); err != nil {
+		return productJSON{}, s.storeErr(err)
 	}
-	out, err := s.productView(r, p)
+	return s.productView(ctx, p)
+}
+
+func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in productInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	out, err := s.addProduct(r.Context(), c, in)
 	if err != nil {
 		return err
 	}
-	if p.HMACEnabled {
-		out.Warning = "HMAC is on: generate the product's secret with POST /v1/products/" + p.ID + "/secrets before sending orders"
+	if out.HMACEnabled {
+		out.Warning = "HMAC is on: generate the product's secret with POST /v1/products/" + out.ID + "/secrets before sending orders"
 	}
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
 
-func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, c *call) error {
-	ps, err := s.store.Products(r.Context(), c.env.env.ID)
+// productList returns the call's environment's products with their secrets' state.
+func (s *Server) productList(ctx context.Context, c *call) ([]productJSON, error) {
+	ps, err := s.store.Products(ctx, c.env.env.ID)
 	if err != nil {
-		return s.storeErr(err)
+		return nil, s.storeErr(err)
 	}
 	out := make([]productJSON, 0, len(ps))
 	for _, p := range ps {
-		v, err := s.productView(r, p)
+		v, err := s.productView(ctx, p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, c *call) error {
+	out, err := s.productList(r.Context(), c)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"products": out})
 	return nil
 }
 
-func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, c *call) error {
-	p, err := s.store.Product(r.Context(), c.env.env.ID, r.PathValue("id"))
+// productByID returns a product of the call's environment.
+func (s *Server) productByID(ctx context.Context, c *call, id string) (productJSON, error) {
+	p, err := s.store.Product(ctx, c.env.env.ID, id)
 	if err != nil {
-		return s.storeErr(err)
+		return productJSON{}, s.storeErr(err)
 	}
-	out, err := s.productView(r, p)
+	return s.productView(ctx, p)
+}
+
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, c *call) error {
+	out, err := s.productByID(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -181,29 +205,30 @@ func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, c *call) err
 	return nil
 }
 
-func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in struct {
-		Name        *string `json:"name"`
-		OrderURL    *string `json:"order_url"`
-		HMACEnabled *bool   `json:"hmac_enabled"`
-	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	p, err := s.store.Product(r.Context(), c.env.env.ID, r.PathValue("id"))
+// productPatch is a change to a product; nil fields stay as they are.
+type productPatch struct {
+	Name        *string `json:"name"`
+	OrderURL    *string `json:"order_url"`
+	HMACEnabled *bool   `json:"hmac_enabled"`
+}
+
+// changeProduct applies a patch to a product of the call's environment.
+// Switching HMAC off is allowed, with a warning in the result.
+func (s *Server) changeProduct(ctx context.Context, c *call, id string, in productPatch) (productJSON, error) {
+	p, err := s.store.Product(ctx, c.env.env.ID, id)
 	if err != nil {
-		return s.storeErr(err)
+		return productJSON{}, s.storeErr(err)
 	}
 	var changes []string
 	if in.Name != nil {
 		if p.Name, err = checkName(*in.Name); err != nil {
-			return err
+			return productJSON{}, err
 		}
 		changes = append(changes, "name")
 	}
 	if in.OrderURL != nil {
 		if err := checkOrderURL(*in.OrderURL); err != nil {
-			return err
+			return productJSON{}, err
 		}
 		p.OrderURL = *in.OrderURL
 		changes = append(changes, "order_url")
@@ -213,18 +238,33 @@ func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) e
 		p.HMACEnabled = *in.HMACEnabled
 		changes = append(changes, "hmac_enabled="+map[bool]string{true: "on", false: "off"}[p.HMACEnabled])
 		if !p.HMACEnabled {
-			warning = "HMAC is now off for this product: its orders are sent unsigned, and the partner cannot tell them from forged ones"
+			warning = hmacOffWarning
 		}
 	}
 	p.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
-	if err := s.store.UpdateProduct(r.Context(), p, envAudit(c, "product.update", p.ID+": "+strings.Join(changes, ", "))); err != nil {
-		return s.storeErr(err)
+	if err := s.store.UpdateProduct(ctx, p, envAudit(c, "product.update", p.ID+": "+strings.Join(changes, ", "))); err != nil {
+		return productJSON{}, s.storeErr(err)
 	}
-	out, err := s.productView(r, p)
+	out, err := s.productView(ctx, p)
+	if err != nil {
+		return productJSON{}, err
+	}
+	out.Warning = warning
+	return out, nil
+}
+
+// hmacOffWarning is the consequence of switching a product's HMAC off.
+const hmacOffWarning = "HMAC is now off for this product: its orders are sent unsigned, and the partner cannot tell them from forged ones"
+
+func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in productPatch
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	out, err := s.changeProduct(r.Context(), c, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
-	out.Warning = warning
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -234,28 +274,43 @@ func secretContext(envID, productID, secretID string) string {
 	return "product_secret:" + envID + ":" + productID + ":" + secretID
 }
 
-func (s *Server) createProductSecret(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in struct {
-		Propagation string `json:"propagation"`
+// newSecret is a product secret just made: the only time its value is at hand.
+type newSecret struct {
+	ID     string
+	Secret hmacgate.Key
+	// ActiveFrom is when it starts signing; until then the previous secret signs.
+	ActiveFrom time.Time
+	Product    productJSON
+}
+
+// propagationTime reads a propagation period: "" for the default, else a
+// duration from 0s to 168h.
+func propagationTime(raw string) (time.Duration, error) {
+	if raw == "" {
+		return DefaultPropagation, nil
 	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < 0 || d > 7*24*time.Hour {
+		return 0, invalid(`propagation must be a duration from "0s" to "168h", such as "5m"`)
 	}
-	prop := DefaultPropagation
-	if in.Propagation != "" {
-		d, err := time.ParseDuration(in.Propagation)
-		if err != nil || d < 0 || d > 7*24*time.Hour {
-			return invalid(`propagation must be a duration from "0s" to "168h", such as "5m"`)
-		}
-		prop = d
-	}
-	p, err := s.store.Product(r.Context(), c.env.env.ID, r.PathValue("id"))
+	return d, nil
+}
+
+// addProductSecret generates a secret for a product of the call's
+// environment. The first secret signs at once; a regenerated one signs
+// after the propagation period, while the previous one still signs.
+func (s *Server) addProductSecret(ctx context.Context, c *call, productID, propagation string) (*newSecret, error) {
+	prop, err := propagationTime(propagation)
 	if err != nil {
-		return s.storeErr(err)
+		return nil, err
 	}
-	existing, err := s.store.ProductSecrets(r.Context(), p.EnvID, p.ID)
+	p, err := s.store.Product(ctx, c.env.env.ID, productID)
 	if err != nil {
-		return s.storeErr(err)
+		return nil, s.storeErr(err)
+	}
+	existing, err := s.store.ProductSecrets(ctx, p.EnvID, p.ID)
+	if err != nil {
+		return nil, s.storeErr(err)
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	activeFrom := now.Add(prop)
@@ -268,23 +323,37 @@ func (s *Server) createProductSecret(w http.ResponseWriter, r *http.Request, c *
 	ps := &hmacgate.ProductSecret{ID: randomToken("sec_", 9), ProductID: p.ID, EnvID: p.EnvID, CreatedAt: now, ActiveFrom: activeFrom}
 	ps.Sealed = s.sealer.Seal([]byte(secret.Reveal()), secretContext(p.EnvID, p.ID, ps.ID))
 	detail := p.ID + ": secret " + ps.ID + " signs from " + activeFrom.Format(time.RFC3339)
-	if err := s.store.AddProductSecret(r.Context(), ps, envAudit(c, "product.secret.create", detail)); err != nil {
-		return s.storeErr(err)
+	if err := s.store.AddProductSecret(ctx, ps, envAudit(c, "product.secret.create", detail)); err != nil {
+		return nil, s.storeErr(err)
 	}
-	out, err := s.productView(r, p)
+	out, err := s.productView(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return &newSecret{ID: ps.ID, Secret: secret, ActiveFrom: activeFrom, Product: out}, nil
+}
+
+func (s *Server) createProductSecret(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in struct {
+		Propagation string `json:"propagation"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	ns, err := s.addProductSecret(r.Context(), c, r.PathValue("id"), in.Propagation)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": ps.ID, "secret": secret.Reveal(), "active_from": activeFrom, "product": out,
+		"id": ns.ID, "secret": ns.Secret.Reveal(), "active_from": ns.ActiveFrom, "product": ns.Product,
 		"warning": "store this secret now: it is shown only once. Until active_from the previous secret still signs; verify with both until then",
 	})
 	return nil
 }
 
 // signingSecret returns the key that signs a product's orders now.
-func (s *Server) signingSecret(r *http.Request, p *hmacgate.Product) (hmacgate.Key, string, error) {
-	secrets, err := s.store.ProductSecrets(r.Context(), p.EnvID, p.ID)
+func (s *Server) signingSecret(ctx context.Context, p *hmacgate.Product) (hmacgate.Key, string, error) {
+	secrets, err := s.store.ProductSecrets(ctx, p.EnvID, p.ID)
 	if err != nil {
 		return hmacgate.Key{}, "", s.storeErr(err)
 	}

@@ -1,6 +1,7 @@
 // Package server is the platform's HTTP side: the admin API, the
 // environment API, the HMAC-gated connect endpoint, the browser SDK,
-// health checks and metrics.
+// health checks, metrics and the web console (console*.go, with its
+// templates and assets embedded).
 //
 // # The gate
 //
@@ -43,6 +44,9 @@ type Options struct {
 	DeliveryAllow []netip.Prefix
 	// FiddlePerMinute limits fiddle requests per client address; zero means 30.
 	FiddlePerMinute int
+	// SessionTTL is how long a console session lasts; zero means
+	// DefaultSessionTTL.
+	SessionTTL time.Duration
 	// Bus, when set, tells other instances sharing the store about changes
 	// (and them about theirs).
 	Bus Bus
@@ -68,6 +72,10 @@ type Server struct {
 	handler  http.Handler
 	delivery *http.Client
 	limiter  *rateLimiter
+	// sessionTTL is how long a console session lasts.
+	sessionTTL time.Duration
+	// pages are the console's parsed templates.
+	pages    *consolePages
 	stopSync context.CancelFunc
 	syncDone chan struct{}
 }
@@ -79,9 +87,12 @@ const (
 	public access = iota
 	admin
 	environment
+	// session routes are the console's pages: they need a console session
+	// (see console_session.go); a visitor without one is sent to /login.
+	session
 )
 
-func (a access) String() string { return [...]string{"public", "admin", "environment"}[a] }
+func (a access) String() string { return [...]string{"public", "admin", "environment", "session"}[a] }
 
 // route is one entry of the route table.
 type route struct {
@@ -90,12 +101,23 @@ type route struct {
 	// createsConnection marks routes that create or re-authorize a
 	// connection; they must take the gate's admission.
 	createsConnection bool
-	handle            func(w http.ResponseWriter, r *http.Request, c *call) error
+	// form marks the console's public forms (login, fiddle): their POSTs
+	// need the pre-session CSRF token. Every session route's POST needs the
+	// session's CSRF token, form or not.
+	form bool
+	// html marks the console's pages: refusals are written as an HTML page
+	// instead of JSON.
+	html   bool
+	handle func(w http.ResponseWriter, r *http.Request, c *call) error
 }
 
 // call carries what the route's access check established.
 type call struct {
 	env *envState // for environment routes, and the connect gate's environment
+	// actor is who makes the change, for the audit log: "env:<id>" for the
+	// environment's secret key, "admin" for the console.
+	actor   string
+	session *consoleSession // for session routes
 }
 
 // New returns a Server.
@@ -120,6 +142,11 @@ func New(o Options) *Server {
 		perMinute = 30
 	}
 	s.limiter = newRateLimiter(perMinute, 10)
+	s.sessionTTL = o.SessionTTL
+	if s.sessionTTL <= 0 {
+		s.sessionTTL = DefaultSessionTTL
+	}
+	s.pages = loadPages()
 	s.cache = newCache(s.store, s.sealer, s.now)
 	s.report = newReportCounter(s.store, s.log, s.now)
 	s.startSync(o.Bus, o.RefreshEvery)
@@ -128,16 +155,14 @@ func New(o Options) *Server {
 	for _, rt := range s.routes {
 		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		hmacgate.WriteError(w, hmacgate.ErrNotFound.With("no route "+r.Method+" "+r.URL.Path))
-	})
+	mux.HandleFunc("/", s.notFound)
 	s.handler = mux
 	return s
 }
 
-// routeTable lists every route of the API.
+// routeTable lists every route of the API and the console.
 func (s *Server) routeTable() []route {
-	return []route{
+	return append([]route{
 		{method: "GET", pattern: "/healthz", access: public, handle: s.healthz},
 		{method: "GET", pattern: "/readyz", access: public, handle: s.readyz},
 		{method: "GET", pattern: "/sdk.js", access: public, handle: s.sdk},
@@ -172,14 +197,14 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/v1/products/{id}/test-order", access: environment, handle: s.testOrder},
 		{method: "POST", pattern: "/v1/orders", access: environment, handle: s.createOrder},
 		{method: "GET", pattern: "/v1/launches", access: environment, handle: s.listLaunches},
-	}
+	}, s.consoleRoutes()...)
 }
 
 // RouteInfo describes one route of the API.
 type RouteInfo struct {
 	Method, Pattern string
-	// Access is "public", "admin" (admin token) or "environment"
-	// (environment secret key).
+	// Access is "public", "admin" (admin token), "environment"
+	// (environment secret key) or "session" (a console session).
 	Access string
 	// CreatesConnection marks the routes behind the connect gate.
 	CreatesConnection bool
@@ -224,7 +249,11 @@ func (s *Server) wrap(rt route) http.Handler {
 			if hmacgate.ErrorCode(err) == hmacgate.Internal {
 				s.log.Error("request failed", "route", rt.pattern, "method", r.Method, "err", err.Error())
 			}
-			hmacgate.WriteError(sw, err)
+			if rt.html {
+				s.renderError(sw, r, err)
+			} else {
+				hmacgate.WriteError(sw, err)
+			}
 		}
 		d := time.Since(start)
 		s.metrics.requests.WithLabelValues(rt.method+" "+rt.pattern, strconv.Itoa(sw.status)).Observe(d.Seconds())
@@ -247,7 +276,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
 		if err != nil {
 			return err
 		}
-		c.env = st
+		c.env, c.actor = st, "env:"+st.env.ID
+	case session:
+		sess, err := s.checkSession(r)
+		if err != nil {
+			if hmacgate.ErrorCode(err) == hmacgate.ErrUnauthorized.Code {
+				redirectToLogin(w, r)
+				return nil
+			}
+			return err
+		}
+		c.session, c.actor = sess, "admin"
+		if err := s.checkCSRF(w, r, sess.token); err != nil {
+			return err
+		}
+	case public:
+		if rt.form {
+			if err := s.checkCSRF(w, r, preSessionToken(r)); err != nil {
+				return err
+			}
+		}
 	}
 	return rt.handle(w, r, c)
 }

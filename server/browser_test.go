@@ -1,0 +1,724 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/order"
+)
+
+// The console's scenarios in a real browser: Debian's chromium, headless,
+// driven by chromedp. One browser serves the whole test; each scenario
+// opens its own tab. Without a browser the test skips, unless
+// HMACGATE_REQUIRE_BROWSER=1 (CI) makes that a failure.
+//
+// HMACGATE_SCREENSHOTS=<dir> (relative paths are from the module root, e.g.
+// docs/screenshots) writes a full-page PNG of each page there.
+
+// findChromium returns the browser to drive, or skips (fails under
+// HMACGATE_REQUIRE_BROWSER=1) when there is none.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("HMACGATE_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell", "headless_shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "no Chromium found (looked for chromium, chromium-browser, google-chrome, headless-shell, and $HMACGATE_CHROMIUM); " +
+		"install it with scripts/install-chromium.sh (as root: apt-get install chromium)"
+	if os.Getenv("HMACGATE_REQUIRE_BROWSER") == "1" {
+		t.Fatal(msg + "; HMACGATE_REQUIRE_BROWSER=1 makes this a failure")
+	}
+	t.Skip(msg + "; set HMACGATE_REQUIRE_BROWSER=1 to make this a failure")
+	return ""
+}
+
+// browser is one headless Chromium for a whole test.
+type browser struct {
+	ctx   context.Context // the browser's context; tabs are its children
+	ts    *testServer
+	shots string // screenshot directory, "" for none
+}
+
+func startBrowser(t *testing.T, ts *testServer) *browser {
+	t.Helper()
+	path := findChromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start %s: %v", path, err)
+	}
+	b := &browser{ctx: bctx, ts: ts}
+	if dir := os.Getenv("HMACGATE_SCREENSHOTS"); dir != "" {
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join("..", dir) // tests run in server/
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		b.shots = dir
+	}
+	return b
+}
+
+// tab is one browser tab for one scenario.
+type tab struct {
+	t   *testing.T
+	b   *browser
+	ctx context.Context
+
+	mu       sync.Mutex
+	requests []string // every URL the tab asked for
+	console  []string // console errors and exceptions
+}
+
+// tab opens a tab for the test. private gives it a fresh browser context:
+// no cookies, like a visitor who never signed in. When the test fails, the
+// tab's screenshot is saved and its path printed.
+func (b *browser) tab(t *testing.T, private bool) *tab {
+	t.Helper()
+	var opts []chromedp.ContextOption
+	if private {
+		opts = append(opts, chromedp.WithNewBrowserContext())
+	}
+	ctx, cancel := chromedp.NewContext(b.ctx, opts...)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	tctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelT)
+	tb := &tab{t: t, b: b, ctx: tctx}
+	requests := chromedp.Events(tctx, network.RequestWillBeSent)
+	console := chromedp.Console(tctx)
+	go func() {
+		for ev, err := range requests {
+			if err != nil {
+				return
+			}
+			tb.mu.Lock()
+			tb.requests = append(tb.requests, ev.Request.URL)
+			tb.mu.Unlock()
+		}
+	}()
+	go func() {
+		for m, err := range console {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Type == chromedp.ConsoleError {
+				tb.mu.Lock()
+				tb.console = append(tb.console, m.Text)
+				tb.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			tb.failureShot()
+		}
+		tb.checkHygiene()
+	})
+	return tb
+}
+
+// failureShot saves what the tab shows, to look at after a failure.
+func (tb *tab) failureShot() {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(tb.ctx), 10*time.Second)
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tb.t.Logf("no failure screenshot: %v", err)
+		return
+	}
+	dir, err := failureDir(tb.t)
+	if err != nil {
+		tb.t.Logf("no failure screenshot: %v", err)
+		return
+	}
+	name := filepath.Join(dir, strings.NewReplacer("/", "_", " ", "_").Replace(tb.t.Name())+".png")
+	if err := os.WriteFile(name, buf, 0o644); err != nil {
+		tb.t.Logf("no failure screenshot: %v", err)
+		return
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	tb.t.Logf("failure screenshot of %s: %s", loc, name)
+}
+
+// failureDir is where a failure screenshot goes: the test's artifact
+// directory under go test -artifacts, otherwise a new directory in the
+// system's temporary directory that outlives the test, so that the printed
+// path can be opened.
+func failureDir(t *testing.T) (string, error) {
+	if f := flag.Lookup("test.artifacts"); f != nil && f.Value.String() == "true" {
+		return t.ArtifactDir(), nil
+	}
+	return os.MkdirTemp("", "hmacgate-browser-")
+}
+
+// checkHygiene fails the test for a request to another host (everything
+// must come from the binary) and for a console error that is not an
+// expected refusal: a script error or a Content-Security-Policy violation.
+func (tb *tab) checkHygiene() {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	for _, u := range tb.requests {
+		if !strings.HasPrefix(u, tb.b.ts.base+"/") && u != "about:blank" && !strings.HasPrefix(u, "data:") {
+			tb.t.Errorf("the page requested %s: every resource must come from the server", u)
+		}
+	}
+	for _, m := range tb.console {
+		// The refusals the scenarios cause on purpose show as failed loads.
+		if strings.HasPrefix(m, "Failed to load resource: the server responded with a status of") {
+			continue
+		}
+		tb.t.Errorf("console error: %s", m)
+	}
+}
+
+func (tb *tab) do(actions ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, actions...); err != nil {
+		tb.t.Fatalf("%v", err)
+	}
+}
+
+// open navigates to a path of the server and returns the HTTP status.
+func (tb *tab) open(path string) int64 {
+	tb.t.Helper()
+	res, err := chromedp.Run(tb.ctx, chromedp.NavigateResponse(tb.b.ts.base+path))
+	if err != nil {
+		tb.t.Fatalf("open %s: %v", path, err)
+	}
+	return res.Status
+}
+
+// submit clicks a button that posts a form and waits for the next page;
+// it returns the page's HTTP status.
+func (tb *tab) submit(sel chromedp.CSS) int64 {
+	tb.t.Helper()
+	res, err := chromedp.RunResponse(tb.ctx, chromedp.Click(sel, chromedp.NodeVisible))
+	if err != nil {
+		tb.t.Fatalf("submit %s: %v", sel, err)
+	}
+	return res.Status
+}
+
+// text returns the text of the first element that matches sel, read in
+// the page (a protocol query per read would cost tens of milliseconds).
+func (tb *tab) text(sel chromedp.CSS) string {
+	tb.t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[*string](fmt.Sprintf(
+		`(() => { const e = document.querySelector(%q); return e ? e.innerText : null; })()`, string(sel))))
+	if err != nil {
+		tb.t.Fatalf("text of %s: %v", sel, err)
+	}
+	if s == nil {
+		tb.t.Fatalf("no element %s on %s", sel, tb.location())
+	}
+	return strings.TrimSpace(*s)
+}
+
+func (tb *tab) eval(js string) string {
+	tb.t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		tb.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return s
+}
+
+func (tb *tab) location() string {
+	tb.t.Helper()
+	loc, err := chromedp.Run(tb.ctx, chromedp.Location())
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	return strings.TrimPrefix(loc, tb.b.ts.base)
+}
+
+// fill sets a form field's value, as typing or pasting would.
+func (tb *tab) fill(sel chromedp.CSS, value string) {
+	tb.t.Helper()
+	v, _ := json.Marshal(value)
+	ok, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+		const e = document.querySelector(%q);
+		if (!e) return false;
+		e.value = %s;
+		e.dispatchEvent(new Event("input", {bubbles: true}));
+		return true;
+	})()`, string(sel), v)))
+	if err != nil || !ok {
+		tb.t.Fatalf("fill %s: no such field (%v)", sel, err)
+	}
+}
+
+// expect fails unless the element's text contains want.
+func (tb *tab) expect(sel chromedp.CSS, want string) {
+	tb.t.Helper()
+	if got := tb.text(sel); !strings.Contains(got, want) {
+		tb.t.Fatalf("%s: got %q; want it to contain %q", sel, got, want)
+	}
+}
+
+// count returns how many elements match a CSS selector.
+func (tb *tab) count(sel string) int {
+	tb.t.Helper()
+	n, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	return n
+}
+
+// checkPage fails for a form field without a label (accessible name) and
+// for a page wider than the window (unreadable on a phone).
+func (tb *tab) checkPage() {
+	tb.t.Helper()
+	unlabeled := tb.eval(`[...document.querySelectorAll("input:not([type=hidden]), select, textarea, button")]
+		.filter(e => !(e.labels && e.labels.length) && !e.getAttribute("aria-label") && !e.textContent.trim())
+		.map(e => e.id || e.name || e.outerHTML.slice(0, 60)).join(", ")`)
+	if unlabeled != "" {
+		tb.t.Errorf("%s: form controls without a label: %s", tb.location(), unlabeled)
+	}
+	if wide := tb.eval(`document.documentElement.scrollWidth > window.innerWidth + 1 ? String(document.documentElement.scrollWidth) : ""`); wide != "" {
+		tb.t.Errorf("%s: the page is %spx wide, wider than the window", tb.location(), wide)
+	}
+}
+
+// shot saves a full-page screenshot as <name>.png when screenshots are on,
+// after checking the page's labels and width.
+func (tb *tab) shot(name string, width int64) {
+	tb.t.Helper()
+	tb.checkPage()
+	if tb.b.shots == "" {
+		return
+	}
+	mobile := width < 600
+	height, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int64](`Math.ceil(document.documentElement.getBoundingClientRect().height)`))
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	var emulate chromedp.Action[chromedp.Void]
+	if mobile {
+		emulate = chromedp.EmulateViewport(width, height, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+	} else {
+		emulate = chromedp.EmulateViewport(width, height)
+	}
+	tb.do(emulate)
+	buf, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.do(chromedp.ResetViewport())
+	if err := os.WriteFile(filepath.Join(tb.b.shots, name+".png"), buf, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+// TestConsoleInBrowser runs the console's scenarios in order, each in its
+// own tab of one browser: sign in, create an environment, make a key and
+// see it once, watch report mode count the demo page's calls, enforce and
+// see the refusal, manage connections, partner products with a secret and a
+// test order to a test partner, the fiddle's diagnosis of a re-serialized
+// order, a form post without its CSRF token, and sign out.
+func TestConsoleInBrowser(t *testing.T) {
+	ts := startServer(t, loopback)
+	b := startBrowser(t, ts)
+	start := time.Now()
+	defer func() { t.Logf("browser scenarios took %v", time.Since(start).Round(time.Millisecond)) }()
+
+	var st struct {
+		envID, publicKey, key string
+		secrets               []string // product secrets the pages showed
+	}
+	run := func(name string, f func(t *testing.T)) {
+		if !t.Run(name, f) {
+			t.FailNow() // the scenarios build on each other
+		}
+	}
+
+	run("a visitor without a session is sent to sign in, and signs in with the keyboard", func(t *testing.T) {
+		tb := b.tab(t, false)
+		tb.open("/environments")
+		if loc := tb.location(); loc != "/login?next=%2Fenvironments" {
+			t.Fatalf("got %s; want the login page", loc)
+		}
+		tb.shot("login", 1280)
+		// The token field has the focus: type the token and press Enter.
+		tb.do(chromedp.WaitVisible(chromedp.ID("token")))
+		if focused := tb.eval(`document.activeElement.id`); focused != "token" {
+			t.Fatalf("focus is on %q; want the token field", focused)
+		}
+		if _, err := chromedp.RunResponse(tb.ctx, chromedp.KeyEvent(ts.admin+"\r")); err != nil {
+			t.Fatal(err)
+		}
+		if loc := tb.location(); loc != "/environments" {
+			t.Fatalf("after login: %s", loc)
+		}
+		tb.expect("h1", "Environments")
+	})
+
+	run("create an environment and an integration", func(t *testing.T) {
+		tb := b.tab(t, false)
+		tb.open("/environments")
+		tb.fill("#env-name", "production")
+		if code := tb.submit("form[action='/environments'] button[type=submit]"); code != 201 {
+			t.Fatalf("create: %d", code)
+		}
+		if sk := tb.text("#once-value"); !strings.HasPrefix(sk, "sk_") {
+			t.Fatalf("secret key shown: %q", sk)
+		}
+		tb.expect(".once", "Store it now")
+		tb.shot("environment-created", 1280)
+		if code := tb.submit("a.button.primary"); code != 200 {
+			t.Fatalf("open settings: %d", code)
+		}
+		st.envID = strings.TrimPrefix(tb.location(), "/environments/")
+		st.publicKey = tb.text("#public-key")
+		if !strings.HasPrefix(st.publicKey, "pk_") {
+			t.Fatalf("public key: %q", st.publicKey)
+		}
+		tb.open("/environments/" + st.envID + "/integrations")
+		tb.fill("#int-id", "crm")
+		tb.fill("#int-name", "CRM")
+		if code := tb.submit("form[aria-label='Add an integration'] button"); code != 200 {
+			t.Fatalf("add integration: %d", code)
+		}
+		tb.expect("#notice", "integration was added")
+		tb.expect("#integrations", "crm")
+	})
+
+	run("generate a key and see it once", func(t *testing.T) {
+		tb := b.tab(t, false)
+		tb.open("/environments/" + st.envID)
+		tb.expect(".empty", "No key yet")
+		if code := tb.submit("#key-submit"); code != 201 {
+			t.Fatalf("make key: %d", code)
+		}
+		st.key = tb.text("#once-value")
+		if !strings.HasPrefix(st.key, "hgk_") || len(st.key) != 47 {
+			t.Fatalf("key shown: %q", st.key)
+		}
+		tb.expect(".once", "shown only once")
+		tb.do(chromedp.Click(chromedp.CSS(".once button.copy"), chromedp.NodeVisible))
+		got, err := chromedp.Run(tb.ctx, chromedp.Poll[string](`(() => {
+			const t = document.querySelector(".once button.copy").textContent;
+			return t === "Copy" ? "" : t; })()`, chromedp.WithPollingTimeout(5*time.Second)))
+		if err != nil || (got != "Copied" && got != "Press Ctrl+C") {
+			t.Errorf("copy button after click: %q, %v", got, err)
+		}
+		tb.shot("key-created", 1280)
+		// Shown once: the page after it does not have it.
+		tb.open("/environments/" + st.envID)
+		if html := tb.eval(`document.documentElement.outerHTML`); strings.Contains(html, st.key) {
+			t.Fatal("the key is shown again")
+		}
+		tb.expect("#keys", "current")
+	})
+
+	run("report mode counts the demo page's calls with and without a digest", func(t *testing.T) {
+		tb := b.tab(t, false)
+		tb.open("/environments/" + st.envID)
+		tb.do(chromedp.Click(chromedp.CSS("input[name=mode][value=report]")))
+		tb.submit("#mode-submit")
+		tb.expect("h1", "from off to report?")
+		tb.submit("#confirm")
+		tb.expect("#notice", "report mode")
+
+		tb.open("/environments/" + st.envID + "/demo")
+		call := func(button, connection, wantStatus string) string {
+			t.Helper()
+			tb.fill("#demo-connection", connection)
+			tb.do(chromedp.Click(chromedp.ID(button)))
+			got, err := chromedp.Run(tb.ctx, chromedp.Poll[string](
+				`(() => { const s = document.getElementById("demo-status").dataset.httpStatus; return s || ""; })()`,
+				chromedp.WithPollingTimeout(10*time.Second)))
+			if err != nil {
+				t.Fatalf("%s: %v", button, err)
+			}
+			if got != wantStatus {
+				t.Fatalf("%s: status %s; want %s (%s)", button, got, wantStatus, tb.text("#demo-answer"))
+			}
+			tb.do(chromedp.Evaluate[chromedp.Void](`delete document.getElementById("demo-status").dataset.httpStatus`))
+			return tb.text("#demo-status")
+		}
+		call("demo-with", "user-1", "201")
+		if d := tb.text("#demo-digest"); d != digest(t, st.key, "crm", "user-1") {
+			t.Fatalf("the demo sent digest %q; want the one made with the page's key", d)
+		}
+		call("demo-without", "user-2", "201")
+		call("demo-wrong", "user-3", "201")
+		tb.expect("#demo-answer", `"connection_id": "user-3"`)
+
+		tb.open("/environments/" + st.envID)
+		tb.expect(".tag.valid", "1 valid")
+		tb.expect(".tag.missing", "1 no digest")
+		tb.expect(".tag.invalid", "1 wrong digest")
+		for _, class := range []string{"valid", "missing", "invalid"} {
+			if n := tb.count("figure.chart svg rect." + class); n != 1 {
+				t.Errorf("chart bars of %s: %d; want 1", class, n)
+			}
+		}
+		tb.expect("#verdict", "switching to enforce would reject them")
+		tb.shot("settings", 1280)
+		tb.shot("settings-phone", 390)
+	})
+
+	run("enforce refuses the call without a digest, in the page", func(t *testing.T) {
+		tb := b.tab(t, false)
+		tb.open("/environments/" + st.envID)
+		tb.do(chromedp.Click(chromedp.CSS("input[name=mode][value=enforce]")))
+		tb.submit("#mode-submit")
+		tb.expect("h1", "from report to enforce?")
+		tb.expect("#consequence", "2 of 3 connect calls had no digest (1) or a wrong one (1)")
+		tb.shot("confirm-enforce", 1280)
+		tb.submit("#confirm")
+		tb.expect("#notice", "enforced")
+
+		tb.open("/environments/" + st.envID + "/demo")
+		tb.fill("#demo-connection", "user-4")
+		tb.do(chromedp.Click(chromedp.ID("demo-without")))
+		if _, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](`document.getElementById("demo-status").dataset.httpStatus === "401"`,
+			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+			t.Fatalf("no refusal shown: %v (%s)", err, tb.text("#demo-status"))
+		}
+		tb.expect("#demo-status", "refused: missing_hmac")
+		tb.expect("#demo-answer", "missing_hmac")
+		tb.shot("connect-demo", 1280)
+		// The key the page showed once is the one the gate checks.
+		if code, r := ts.connect(envCreds{PublicKey: st.publicKey}, "crm", "user-5", digest(t, st.key, "crm", "user-5"), ""); code != 201 {
+			t.Fatalf("a digest made with the shown key: %d %+v", code, r)
+		}
+	})
+
+	run("connections: search, pages and delete", func(t *testing.T) {
+		for i := range 25 {
+			c := fmt.Sprintf("bulk-%02d", i)
+			if code, r := ts.connect(envCreds{PublicKey: st.publicKey}, "crm", c, digest(t, st.key, "crm", c), ""); code != 201 {
+				t.Fatalf("connect %s: %d %+v", c, code, r)
+			}
+		}
+		tb := b.tab(t, false)
+		tb.open("/environments/" + st.envID + "/integrations")
+		if n := tb.count("#connections tbody tr"); n != 20 {
+			t.Fatalf("first page: %d rows; want 20", n)
+		}
+		tb.submit("#next-page")
+		if n := tb.count("#connections tbody tr"); n != 9 { // 29 connections in all
+			t.Fatalf("second page: %d rows; want 9", n)
+		}
+		tb.fill("#search", "user-2")
+		tb.submit("form[role=search] button")
+		if n := tb.count("#connections tbody tr"); n != 1 {
+			t.Fatalf("search user-2: %d rows", n)
+		}
+		tb.submit("#connections button.danger-outline")
+		tb.expect("h1", `Delete the connection "user-2"`)
+		tb.submit("#confirm")
+		tb.expect("#notice", "connection was deleted")
+		tb.fill("#search", "user-")
+		tb.submit("form[role=search] button")
+		if n := tb.count("#connections tbody tr"); n != 3 { // user-1, -3 and -5; user-4 was refused
+			t.Fatalf("after delete: %d user- rows; want 3", n)
+		}
+		tb.shot("integrations", 1280)
+	})
+
+	run("snippets are filled in with the integration", func(t *testing.T) {
+		tb := b.tab(t, false)
+		tb.open("/environments/" + st.envID + "/snippets")
+		for _, id := range []string{"node", "python", "java", "ruby", "go", "rust", "php", "csharp"} {
+			tb.expect(chromedp.CSS("#code-"+id), "crm")
+		}
+		tb.expect("#code-java", "StandardCharsets.UTF_8")
+		tb.expect("#code-frontend", st.publicKey)
+		tb.shot("snippets", 1280)
+	})
+
+	run("a product with a secret, a test order to a test partner, and a regenerated secret", func(t *testing.T) {
+		partner := newPartner(t, ts, hmacgate.GenerateKey().Reveal())
+		tb := b.tab(t, false)
+		tb.open("/environments/" + st.envID + "/products")
+		tb.fill("#p-name", "Fotografering")
+		tb.fill("#p-url", partner.URL+"/orders?installationId=inst-1")
+		tb.submit("form[action$='/products'] button[type=submit]")
+		tb.expect("#notice", "Generate its secret now")
+		if code := tb.submit("#generate-secret"); code != 201 {
+			t.Fatalf("generate secret: %d", code)
+		}
+		secret := tb.text("#once-value")
+		if !strings.HasPrefix(secret, "hgk_") {
+			t.Fatalf("secret shown: %q", secret)
+		}
+		tb.expect("#secrets", "signing")
+		partner.setSecrets(ts, secret)
+		st.secrets = append(st.secrets, secret)
+
+		tb.submit("p.back a")
+		tb.fill("#t-inst", "inst-1")
+		tb.fill("#t-uname", "Bjørn Ødegård")
+		tb.submit("#send-test")
+		tb.expect("#result-status", "200")
+		tb.expect("#result-body", "welcome Bjørn Ødegård")
+		tb.expect("#notice", "delivered")
+		tb.expect("table.launches", "200 OK")
+		tb.shot("product", 1280)
+		partner.mu.Lock()
+		if len(partner.orders) != 1 || partner.orders[0].User.Name != "Bjørn Ødegård" {
+			t.Errorf("the partner saw %d orders, errors %v", len(partner.orders), partner.errs)
+		}
+		partner.mu.Unlock()
+
+		// Regenerate: the old secret signs during propagation, with a countdown.
+		tb.submit("a.button[href$='/credentials']")
+		tb.do(chromedp.SetValue(chromedp.ID("propagation"), "5m"))
+		if code := tb.submit("#generate-secret"); code != 201 {
+			t.Fatalf("regenerate: %d", code)
+		}
+		newSecret := tb.text("#once-value")
+		if newSecret == secret || !strings.HasPrefix(newSecret, "hgk_") {
+			t.Fatalf("regenerated secret: %q", newSecret)
+		}
+		st.secrets = append(st.secrets, newSecret)
+		tb.expect("#countdown", "min")
+		tb.expect("#secrets", "propagating")
+		tb.shot("credentials", 1280)
+		tb.open("/environments/" + st.envID + "/launches")
+		tb.expect("table.launches", "Fotografering")
+		tb.shot("launches", 1280)
+		tb.open("/environments/" + st.envID + "/products")
+		tb.shot("products", 1280)
+	})
+
+	run("the fiddle, without signing in, diagnoses a re-serialized orderdata", func(t *testing.T) {
+		tb := b.tab(t, true)
+		secret := hmacgate.GenerateKey()
+		od, err := order.Marshal(order.OrderData{Timestamp: ts.clock.Now().UnixMilli(), InstallationID: "inst-1",
+			User: order.User{ID: "u-1", Email: "kari@example.no", Name: "Kari Nordmann"}, CorrelationID: "c-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := order.Sign(secret, od)
+		// A framework that parsed orderdata and wrote it back pretty-printed.
+		var reserialized bytes.Buffer
+		if err := json.Indent(&reserialized, od, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+
+		tb.open("/fiddle")
+		if n := tb.count("form[action='/logout']"); n != 0 {
+			t.Fatal("the private tab is signed in")
+		}
+		tb.fill("#secret", secret.Reveal())
+		tb.fill("#orderdata", reserialized.String())
+		tb.fill("#hmacsignature", sig)
+		if code := tb.submit("#fiddle-check"); code != 200 {
+			t.Fatalf("fiddle: %d", code)
+		}
+		tb.expect("#fiddle-verdict", "signature_mismatch")
+		tb.expect("#fiddle-findings", "re-serialized")
+		tb.shot("fiddle", 1280)
+		// The same order as sent verifies.
+		tb.fill("#orderdata", string(od))
+		tb.submit("#fiddle-check")
+		tb.expect("#fiddle-verdict", "Valid")
+		tb.expect("#fiddle-result", "Kari Nordmann")
+	})
+
+	run("a form post without its CSRF token is refused", func(t *testing.T) {
+		tb := b.tab(t, false)
+		tb.open("/environments/" + st.envID)
+		// A form like the mode form, but without the token, posted by the
+		// signed-in browser.
+		res, err := chromedp.RunResponse(tb.ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+			const f = document.createElement("form");
+			f.method = "post"; f.action = "/environments/%s/mode";
+			for (const [k, v] of [["mode", "off"], ["confirm", "yes"]]) {
+				const i = document.createElement("input"); i.type = "hidden"; i.name = k; i.value = v; f.appendChild(i);
+			}
+			document.body.appendChild(f); f.submit();
+		})()`, st.envID)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != 403 {
+			t.Fatalf("got %d; want 403", res.Status)
+		}
+		tb.expect("main", "csrf_failed")
+		tb.shot("csrf-refused", 1280)
+		tb.open("/environments/" + st.envID)
+		tb.expect(".crumbs .badge", "enforce")
+	})
+
+	run("delete an environment after confirming", func(t *testing.T) {
+		tb := b.tab(t, false)
+		tb.open("/environments")
+		tb.fill("#env-name", "staging")
+		tb.submit("form[action='/environments'] button[type=submit]")
+		tb.submit("a.button.primary")
+		tb.submit("section.danger-zone button")
+		tb.expect("h1", `Delete the environment "staging"?`)
+		tb.shot("confirm-delete", 1280)
+		tb.submit("#confirm")
+		tb.expect("#notice", "environment was deleted")
+		if n := len(ts.environments()); n != 1 {
+			t.Fatalf("%d environments after delete; want 1", n)
+		}
+		tb.shot("environments", 1280)
+	})
+
+	run("sign out ends the session", func(t *testing.T) {
+		tb := b.tab(t, false)
+		tb.open("/environments")
+		tb.submit("form.logout button")
+		if loc := tb.location(); !strings.HasPrefix(loc, "/login") {
+			t.Fatalf("after sign out: %s", loc)
+		}
+		tb.open("/environments/" + st.envID)
+		if loc := tb.location(); !strings.HasPrefix(loc, "/login") {
+			t.Fatalf("after sign out the settings page is at %s; want the login page", loc)
+		}
+		if code := tb.open("/no/such/page"); code != 404 {
+			t.Fatalf("unknown page: %d", code)
+		}
+		tb.expect("h1", "404")
+	})
+
+	logs := ts.logs.String()
+	for _, secret := range append([]string{ts.admin, st.key}, st.secrets...) {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the logs contain a key or secret the console showed: %.8s…", secret)
+		}
+	}
+}

@@ -1,0 +1,347 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/hmacgate/hmacgate"
+)
+
+// The console is the platform's web interface, served at / by the same
+// server as the API: html/template pages (templates/), one stylesheet and
+// one small script (assets/), all embedded. Every page works without
+// JavaScript where a plain form can do the job; the script adds copy
+// buttons, countdowns and the connect demo, which runs the browser SDK.
+//
+// The console calls the same functions as the JSON API for every operation
+// (newEnvironment, addHMACKey, changeMode, buildReport, addProduct,
+// addProductSecret, sendTestOrder, runFiddle, …): a handler here only reads
+// a form and renders a page.
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets/console.css assets/console.js assets/favicon.svg
+var assetFS embed.FS
+
+// consolePages holds a parsed template set per page.
+type consolePages struct {
+	byName map[string]*template.Template
+	// assetVersion is a hash of the assets, appended to their URLs so that
+	// a new binary's assets are never taken from a stale cache.
+	assetVersion string
+}
+
+var templateFuncs = template.FuncMap{
+	"time": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	"ptime": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"pair": func(a, b string) [2]string { return [2]string{a, b} },
+}
+
+// loadPages parses every page with the layout and the partials.
+func loadPages() *consolePages {
+	p := &consolePages{byName: map[string]*template.Template{}}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, n := range names {
+		base := strings.TrimSuffix(path.Base(n), ".html")
+		if base == "layout" || base == "partials" {
+			continue
+		}
+		p.byName[base] = template.Must(template.New(base).Funcs(templateFuncs).
+			ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n))
+	}
+	h := sha256.New()
+	for _, a := range []string{"assets/console.css", "assets/console.js", "assets/favicon.svg"} {
+		b, _ := assetFS.ReadFile(a)
+		h.Write(b)
+	}
+	p.assetVersion = hex.EncodeToString(h.Sum(nil))[:12]
+	return p
+}
+
+// notice is a message at the top of a page.
+type notice struct {
+	Kind string // "ok", "warn" or "error"
+	Text string
+}
+
+// envSummary is what every page of an environment shows of it.
+type envSummary struct {
+	ID, Name, PublicKey string
+	HMACMode            string
+}
+
+// view is the data of every console page; Data is the page's own.
+type view struct {
+	Title        string
+	Section      string // the main navigation's current entry
+	Tab          string // the environment navigation's current entry
+	SignedIn     bool
+	CSRF         string
+	Env          *envSummary
+	Notice       *notice
+	AssetVersion string
+	Data         any
+}
+
+// consoleHeaders are the security headers of every console page. The
+// policy allows only the console's own stylesheet, script and requests.
+func consoleHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store") // pages can show a key once; never keep them
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "+
+		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+}
+
+// render writes a page. The template runs into a buffer first, so a
+// template error never leaves half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name string, v *view) error {
+	t := s.pages.byName[name]
+	if t == nil {
+		panic("console: no template " + name)
+	}
+	v.AssetVersion = s.pages.assetVersion
+	if c != nil && c.session != nil {
+		v.SignedIn = true
+		v.CSRF = csrfToken(c.session.token)
+	}
+	if c != nil && c.env != nil && v.Env == nil {
+		e := c.env.env
+		v.Env = &envSummary{ID: e.ID, Name: e.Name, PublicKey: e.PublicKey, HMACMode: string(e.HMACMode)}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return err
+	}
+	consoleHeaders(w)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
+
+// errorView is the data of the error page.
+type errorView struct {
+	Status  int
+	Code    string
+	Message string
+	Back    string
+}
+
+// renderError writes a refusal as a page. Only the refusal's code and
+// message are shown; other errors show a generic text.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	status := hmacgate.HTTPStatus(err)
+	ev := errorView{Status: status, Code: hmacgate.ErrorCode(err), Message: consoleMessage(err)}
+	switch {
+	case ev.Code == errCSRF.Code:
+		ev.Back = "Go back, reload the page and send the form again."
+	case status == http.StatusBadRequest || status == http.StatusConflict:
+		ev.Back = "Go back, correct the form and send it again."
+	}
+	v := &view{Title: http.StatusText(status), Data: ev}
+	c := &call{}
+	if sess, serr := s.checkSession(r); serr == nil {
+		c.session = sess
+	}
+	if rerr := s.render(w, r, c, status, "error", v); rerr != nil {
+		hmacgate.WriteError(w, err)
+	}
+}
+
+// consoleMessage is a refusal's message in the console's words: messages
+// that point at API routes point at the console's pages instead.
+func consoleMessage(err error) string {
+	switch hmacgate.ErrorCode(err) {
+	case hmacgate.ErrNoKey.Code:
+		return "The environment has no HMAC key: generate or paste one under \"HMAC key\" before switching HMAC on."
+	case hmacgate.ErrNoSecret.Code:
+		return "HMAC is on for this product but it has no secret yet: generate one on its credentials page first."
+	}
+	return hmacgate.ErrorMessage(err)
+}
+
+// notFound answers requests that match no route: a page for browsers,
+// JSON for everyone else.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	err := hmacgate.ErrNotFound.With("no route " + r.Method + " " + r.URL.Path)
+	if wantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
+		s.renderError(w, r, hmacgate.ErrNotFound.With("There is no page at this address."))
+		return
+	}
+	hmacgate.WriteError(w, err)
+}
+
+// asset serves the console's stylesheet, script and icon.
+func (s *Server) asset(w http.ResponseWriter, r *http.Request, _ *call) error {
+	name := r.PathValue("name")
+	b, err := assetFS.ReadFile("assets/" + name)
+	if err != nil || name == "sdk.js" {
+		return hmacgate.ErrNotFound
+	}
+	h := w.Header()
+	switch path.Ext(name) {
+	case ".css":
+		h.Set("Content-Type", "text/css; charset=utf-8")
+	case ".js":
+		h.Set("Content-Type", "text/javascript; charset=utf-8")
+	case ".svg":
+		h.Set("Content-Type", "image/svg+xml")
+	}
+	h.Set("X-Content-Type-Options", "nosniff")
+	if r.URL.Query().Get("v") == s.pages.assetVersion {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "public, max-age=300")
+	}
+	_, _ = w.Write(b)
+	return nil
+}
+
+// consoleRoutes lists the console's routes. Pages (html) render refusals
+// as pages; every session route's POST is checked for its CSRF token in
+// Server.serve, before the handler runs.
+func (s *Server) consoleRoutes() []route {
+	page := func(method, pattern string, h func(http.ResponseWriter, *http.Request, *call) error) route {
+		return route{method: method, pattern: pattern, access: session, html: true, handle: h}
+	}
+	env := func(method, pattern string, h func(http.ResponseWriter, *http.Request, *call) error) route {
+		return page(method, "/environments/{env}"+pattern, s.inEnvironment(h))
+	}
+	return []route{
+		{method: "GET", pattern: "/assets/{name}", access: public, handle: s.asset},
+		{method: "GET", pattern: "/login", access: public, html: true, handle: s.loginPage},
+		{method: "POST", pattern: "/login", access: public, form: true, html: true, handle: s.login},
+		{method: "GET", pattern: "/fiddle", access: public, html: true, handle: s.fiddlePage},
+		{method: "POST", pattern: "/fiddle", access: public, form: true, html: true, handle: s.fiddleForm},
+
+		page("POST", "/logout", s.logout),
+		page("GET", "/{$}", s.home),
+		page("GET", "/environments", s.environmentsPage),
+		page("POST", "/environments", s.environmentCreate),
+		env("POST", "/delete", s.environmentDelete),
+		env("GET", "", s.settingsPage),
+		env("POST", "/keys", s.keyCreate),
+		env("POST", "/mode", s.modeChange),
+		env("GET", "/integrations", s.integrationsPage),
+		env("POST", "/integrations", s.integrationCreate),
+		env("POST", "/connections/delete", s.connectionDelete),
+		env("GET", "/snippets", s.snippetsPage),
+		env("GET", "/demo", s.demoPage),
+		{method: "POST", pattern: "/environments/{env}/demo/digest", access: session, handle: s.inEnvironment(s.demoDigest)},
+		env("GET", "/products", s.productsPage),
+		env("POST", "/products", s.productCreate),
+		env("GET", "/products/{product}", s.productPage),
+		env("POST", "/products/{product}", s.productUpdate),
+		env("POST", "/products/{product}/test-order", s.productTestOrder),
+		env("GET", "/products/{product}/credentials", s.credentialsPage),
+		env("POST", "/products/{product}/credentials", s.secretCreate),
+		env("GET", "/launches", s.launchesPage),
+	}
+}
+
+// inEnvironment loads the environment named in the path into the call, so
+// that the shared operations see it as the environment API does.
+func (s *Server) inEnvironment(h func(http.ResponseWriter, *http.Request, *call) error) func(http.ResponseWriter, *http.Request, *call) error {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		st, err := s.cache.get(r.Context(), r.PathValue("env"))
+		if err != nil {
+			if isNotFound(err) {
+				return hmacgate.ErrNotFound.With("There is no such environment; it may have been deleted.")
+			}
+			return s.unavailable(err)
+		}
+		c.env = st
+		return h(w, r, c)
+	}
+}
+
+// reload refreshes the call's environment after a change, for the page
+// that shows the result.
+func (s *Server) reload(r *http.Request, c *call) error {
+	st, err := s.cache.get(r.Context(), c.env.env.ID)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	c.env = st
+	return nil
+}
+
+// seeOther redirects after a successful form post, so that reloading the
+// page does not post it again. msg names a fixed message (see messages).
+func seeOther(w http.ResponseWriter, r *http.Request, to, msg string) error {
+	if msg != "" {
+		to += "?done=" + msg
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// messages are the notices a redirect can ask for, by name: a link cannot
+// put arbitrary text on a page.
+var messages = map[string]string{
+	"env-deleted":        "The environment was deleted.",
+	"mode-off":           "HMAC is off: connect calls are accepted without looking at the digest.",
+	"mode-report":        "HMAC is in report mode: every connect call is accepted, and those enforce would refuse are counted below.",
+	"mode-enforce":       "HMAC is enforced: connect calls without a valid digest are refused.",
+	"integration-added":  "The integration was added.",
+	"connection-deleted": "The connection was deleted.",
+	"product-saved":      "The product was saved.",
+	"hmac-off":           hmacOffWarning + ".",
+}
+
+// doneNotice returns the notice a redirect asked for, if any.
+func doneNotice(r *http.Request) *notice {
+	name := r.URL.Query().Get("done")
+	text, ok := messages[name]
+	if !ok {
+		return nil
+	}
+	kind := "ok"
+	if name == "hmac-off" || name == "mode-off" {
+		kind = "warn"
+	}
+	return &notice{Kind: kind, Text: text}
+}
+
+// errorNotice is a refusal shown on the page whose form caused it.
+func errorNotice(err error) *notice {
+	return &notice{Kind: "error", Text: consoleMessage(err)}
+}
+
+// isRefusal reports whether err is a refusal to show on the form's page
+// (bad input, a conflict), rather than a failure for the error page.
+func isRefusal(err error) bool {
+	s := hmacgate.HTTPStatus(err)
+	return s == http.StatusBadRequest || s == http.StatusConflict
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request, _ *call) error {
+	http.Redirect(w, r, "/environments", http.StatusSeeOther)
+	return nil
+}

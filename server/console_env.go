@@ -1,0 +1,454 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/connect"
+)
+
+// shownOnce is a key or secret on the one page that shows it.
+type shownOnce struct {
+	Label string
+	Value string
+	Note  string
+}
+
+// environmentsView is the data of the environments page.
+type environmentsView struct {
+	Environments []environmentJSON
+	// Created is the environment just made, with its secret key.
+	Created   *environmentJSON
+	SecretKey *shownOnce
+	Name      string // the create form's value after a refusal
+}
+
+func (s *Server) environmentsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.renderEnvironments(w, r, c, http.StatusOK, &environmentsView{}, doneNotice(r))
+}
+
+func (s *Server) renderEnvironments(w http.ResponseWriter, r *http.Request, c *call, status int, ev *environmentsView, n *notice) error {
+	envs, err := s.store.Environments(r.Context())
+	if err != nil {
+		return s.storeErr(err)
+	}
+	for _, e := range envs {
+		ev.Environments = append(ev.Environments, envJSON(e))
+	}
+	return s.render(w, r, c, status, "environments", &view{Title: "Environments", Section: "environments", Notice: n, Data: ev})
+}
+
+func (s *Server) environmentCreate(w http.ResponseWriter, r *http.Request, c *call) error {
+	name := r.PostForm.Get("name")
+	env, secret, err := s.newEnvironment(r.Context(), name)
+	if err != nil {
+		if isRefusal(err) {
+			return s.renderEnvironments(w, r, c, hmacgate.HTTPStatus(err), &environmentsView{Name: name}, errorNotice(err))
+		}
+		return err
+	}
+	created := envJSON(env)
+	ev := &environmentsView{Created: &created, SecretKey: &shownOnce{Label: "Secret key of " + env.Name, Value: secret,
+		Note: "Your backend calls the environment API with this key (Authorization: Bearer …). hmacgate keeps only its hash."}}
+	return s.renderEnvironments(w, r, c, http.StatusCreated, ev,
+		&notice{Kind: "ok", Text: "The environment " + quote(env.Name) + " was created."})
+}
+
+// confirmView is the data of the page that asks before a risky change.
+type confirmView struct {
+	Heading     string
+	Consequence []string
+	Action      string // where the confirmed form posts
+	Fields      [][2]string
+	Button      string
+	Danger      bool
+	Cancel      string
+}
+
+// confirm renders the confirmation page for a form that was posted
+// without confirm=yes.
+func (s *Server) confirm(w http.ResponseWriter, r *http.Request, c *call, cv *confirmView) error {
+	cv.Action = r.URL.Path
+	return s.render(w, r, c, http.StatusOK, "confirm", &view{Title: cv.Heading, Section: "environments", Data: cv})
+}
+
+func confirmed(r *http.Request) bool { return r.PostForm.Get("confirm") == "yes" }
+
+func (s *Server) environmentDelete(w http.ResponseWriter, r *http.Request, c *call) error {
+	e := c.env.env
+	if !confirmed(r) {
+		return s.confirm(w, r, c, &confirmView{
+			Heading: "Delete the environment " + quote(e.Name) + "?",
+			Consequence: []string{
+				"Its HMAC keys, integrations, connections (with the end users' stored credentials), products, secrets, report and launch log are deleted.",
+				"Connect calls with its public key and API calls with its secret key will be refused. This cannot be undone.",
+			},
+			Button: "Delete " + e.Name, Danger: true, Cancel: "/environments/" + e.ID,
+		})
+	}
+	if err := s.removeEnvironment(r.Context(), e.ID); err != nil {
+		return err
+	}
+	return seeOther(w, r, "/environments", "env-deleted")
+}
+
+// settingsView is the data of an environment's settings page.
+type settingsView struct {
+	Keys   []keyJSON
+	NewKey *shownOnce
+	Report *Report
+	// VerdictKind is "none" (no checked calls), "good" (all valid) or "bad".
+	VerdictKind string
+	Chart       chart
+	Modes       []modeOption
+	Audit       []auditJSON
+	Retires     []retireOption
+	// KeyError keeps the key form's state after a refusal.
+	KeyError bool
+}
+
+type modeOption struct {
+	Value, Label, Description string
+	Current                   bool
+}
+
+type retireOption struct{ Value, Label string }
+
+var retireOptions = []retireOption{
+	{"24h", "in 24 hours (deploy the new key meanwhile)"},
+	{"1h", "in 1 hour"},
+	{"168h", "in 7 days"},
+	{"now", "now (refuse digests made with the old key at once)"},
+}
+
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.renderSettings(w, r, c, http.StatusOK, &settingsView{}, doneNotice(r))
+}
+
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, c *call, status int, sv *settingsView, n *notice) error {
+	ctx := r.Context()
+	keys, err := s.store.HMACKeys(ctx, c.env.env.ID, s.now())
+	if err != nil {
+		return s.storeErr(err)
+	}
+	sv.Keys = keysJSON(keys)
+	if sv.Report, err = s.buildReport(ctx, c.env); err != nil {
+		return err
+	}
+	sv.Chart = reportChart(sv.Report)
+	switch rep := sv.Report; {
+	case rep.Valid+rep.Missing+rep.Invalid == 0:
+		sv.VerdictKind = "none"
+	case rep.Missing+rep.Invalid == 0:
+		sv.VerdictKind = "good"
+	default:
+		sv.VerdictKind = "bad"
+	}
+	if sv.Audit, err = s.auditEntries(ctx, c.env.env.ID, 8); err != nil {
+		return err
+	}
+	sv.Retires = retireOptions
+	for _, m := range []modeOption{
+		{Value: "off", Label: "Off", Description: "Accept every connect call; the digest is not looked at."},
+		{Value: "report", Label: "Report", Description: "Accept every connect call, and count those enforce would refuse."},
+		{Value: "enforce", Label: "Enforce", Description: "Refuse connect calls without a valid digest."},
+	} {
+		m.Current = m.Value == string(c.env.env.HMACMode)
+		sv.Modes = append(sv.Modes, m)
+	}
+	return s.render(w, r, c, status, "settings", &view{Title: c.env.env.Name + " settings", Section: "environments", Tab: "settings", Notice: n, Data: sv})
+}
+
+func (s *Server) keyCreate(w http.ResponseWriter, r *http.Request, c *call) error {
+	var supplied *string
+	if r.PostForm.Get("source") == "paste" {
+		k := r.PostForm.Get("key") // exact bytes: never trimmed
+		supplied = &k
+	}
+	k, err := s.addHMACKey(r.Context(), c, supplied, r.PostForm.Get("retire"))
+	if err != nil {
+		if isRefusal(err) {
+			return s.renderSettings(w, r, c, hmacgate.HTTPStatus(err), &settingsView{KeyError: true}, errorNotice(err))
+		}
+		return err
+	}
+	if err := s.reload(r, c); err != nil {
+		return err
+	}
+	note := "It is the environment's current key, stored encrypted."
+	if len(k.Keys) > 1 {
+		note += " Digests made with the previous key are accepted until " + k.RetirePreviousAt.UTC().Format("2006-01-02 15:04 UTC") + "."
+	}
+	sv := &settingsView{NewKey: &shownOnce{Label: "New HMAC key", Value: k.Key.Reveal(), Note: note}}
+	return s.renderSettings(w, r, c, http.StatusCreated, sv, nil)
+}
+
+func (s *Server) modeChange(w http.ResponseWriter, r *http.Request, c *call) error {
+	ctx := r.Context()
+	raw := r.PostForm.Get("mode")
+	mode, err := s.checkMode(ctx, c, raw)
+	if err != nil {
+		if isRefusal(err) {
+			return s.renderSettings(w, r, c, hmacgate.HTTPStatus(err), &settingsView{}, errorNotice(err))
+		}
+		return err
+	}
+	if mode == c.env.env.HMACMode {
+		return seeOther(w, r, "/environments/"+c.env.env.ID, "mode-"+string(mode))
+	}
+	if !confirmed(r) {
+		rep, err := s.buildReport(ctx, c.env)
+		if err != nil {
+			return err
+		}
+		return s.confirm(w, r, c, &confirmView{
+			Heading:     "Switch HMAC from " + string(c.env.env.HMACMode) + " to " + string(mode) + "?",
+			Consequence: modeConsequence(mode, rep),
+			Fields:      [][2]string{{"mode", string(mode)}},
+			Button:      "Switch to " + string(mode),
+			Danger:      mode != hmacgate.ModeReport,
+			Cancel:      "/environments/" + c.env.env.ID,
+		})
+	}
+	if _, err := s.changeMode(ctx, c, raw); err != nil {
+		return err
+	}
+	return seeOther(w, r, "/environments/"+c.env.env.ID, "mode-"+string(mode))
+}
+
+// modeConsequence says in plain words what switching to mode does, with
+// the last day's numbers.
+func modeConsequence(mode hmacgate.HMACMode, rep *Report) []string {
+	total, bad := rep.Valid+rep.Missing+rep.Invalid, rep.Missing+rep.Invalid
+	switch mode {
+	case hmacgate.ModeEnforce:
+		out := []string{"Every connect call without a valid digest will be refused with 401 (missing_hmac or invalid_hmac)."}
+		switch {
+		case total == 0:
+			out = append(out, "There were no checked calls in the last 24 h, so nothing shows that your backend sends digests yet. Consider a day in report mode first.")
+		case bad > 0:
+			out = append(out, fmt.Sprintf("In the last 24 h, %d of %d connect calls had no digest (%d) or a wrong one (%d): calls like them will be refused.",
+				bad, total, rep.Missing, rep.Invalid))
+		default:
+			out = append(out, fmt.Sprintf("All %d connect calls in the last 24 h had a valid digest: none of them would have been refused.", total))
+		}
+		return out
+	case hmacgate.ModeReport:
+		return []string{"Every connect call is accepted. Calls without a valid digest are counted and logged, so you can see whether your code is ready before enforcing."}
+	}
+	return []string{
+		"Every connect call is accepted and the digest is not looked at.",
+		"Anyone who knows a connection ID can then attach their own credentials to someone else's connection.",
+	}
+}
+
+// integrationsView is the data of the integrations and connections page.
+type integrationsView struct {
+	Integrations []integrationJSON
+	Connections  []connJSON
+	Search       string
+	Integration  string // the connection filter
+	After        string // this page's cursor
+	Next         string // the next page's cursor
+	// Form keeps the add-integration form's values after a refusal.
+	Form integrationInput
+}
+
+// connectionsPerPage is the console's page size for connections.
+const connectionsPerPage = 20
+
+func (s *Server) integrationsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.renderIntegrations(w, r, c, http.StatusOK, &integrationsView{}, doneNotice(r))
+}
+
+func (s *Server) renderIntegrations(w http.ResponseWriter, r *http.Request, c *call, status int, iv *integrationsView, n *notice) error {
+	ctx := r.Context()
+	ins, err := s.store.Integrations(ctx, c.env.env.ID)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	for _, it := range ins {
+		iv.Integrations = append(iv.Integrations, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
+	}
+	q := r.URL.Query()
+	q.Set("limit", itoa(connectionsPerPage))
+	f, err := connectionFilter(c.env.env.ID, q)
+	if err != nil {
+		return err
+	}
+	list, next, err := s.connectionPage(ctx, f)
+	if err != nil {
+		return err
+	}
+	for _, cn := range list {
+		iv.Connections = append(iv.Connections, connectionJSON(cn, nil))
+	}
+	iv.Search, iv.Integration, iv.After, iv.Next = f.Search, f.IntegrationID, f.After, next
+	return s.render(w, r, c, status, "integrations", &view{Title: c.env.env.Name + " integrations", Section: "environments", Tab: "integrations", Notice: n, Data: iv})
+}
+
+func (s *Server) integrationCreate(w http.ResponseWriter, r *http.Request, c *call) error {
+	in := integrationInput{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: strings.TrimSpace(r.PostForm.Get("name")),
+		AuthMode: r.PostForm.Get("auth_mode")}
+	if _, err := s.addIntegration(r.Context(), c, in); err != nil {
+		if isRefusal(err) {
+			return s.renderIntegrations(w, r, c, hmacgate.HTTPStatus(err), &integrationsView{Form: in}, errorNotice(err))
+		}
+		return err
+	}
+	return seeOther(w, r, "/environments/"+c.env.env.ID+"/integrations", "integration-added")
+}
+
+func (s *Server) connectionDelete(w http.ResponseWriter, r *http.Request, c *call) error {
+	in, cn := r.PostForm.Get("integration"), r.PostForm.Get("connection")
+	if !confirmed(r) {
+		return s.confirm(w, r, c, &confirmView{
+			Heading: "Delete the connection " + quote(cn) + " of " + quote(in) + "?",
+			Consequence: []string{"The end user's stored credentials are deleted; your backend can no longer use this connection " +
+				"until the end user connects again."},
+			Fields: [][2]string{{"integration", in}, {"connection", cn}},
+			Button: "Delete the connection", Danger: true,
+			Cancel: "/environments/" + c.env.env.ID + "/integrations",
+		})
+	}
+	if err := s.removeConnection(r.Context(), c, in, cn); err != nil {
+		return err
+	}
+	return seeOther(w, r, "/environments/"+c.env.env.ID+"/integrations", "connection-deleted")
+}
+
+// snippetsView is the data of the snippets page.
+type snippetsView struct {
+	Host         string // this server, as the frontend snippet's host
+	Integrations []string
+	Integration  string
+	Snippets     []snippet
+}
+
+func (s *Server) snippetsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	ins, err := s.store.Integrations(r.Context(), c.env.env.ID)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	sv := &snippetsView{Host: origin(r)}
+	for _, it := range ins {
+		sv.Integrations = append(sv.Integrations, it.ID)
+	}
+	sv.Integration = r.URL.Query().Get("integration")
+	if !contains(sv.Integrations, sv.Integration) {
+		sv.Integration = "<INTEGRATION-ID>"
+		if len(sv.Integrations) > 0 {
+			sv.Integration = sv.Integrations[0]
+		}
+	}
+	sv.Snippets = digestSnippets(sv.Integration)
+	return s.render(w, r, c, http.StatusOK, "snippets", &view{Title: c.env.env.Name + " snippets", Section: "environments", Tab: "snippets", Data: sv})
+}
+
+// origin is the scheme and host the request came to.
+func origin(r *http.Request) string {
+	if isTLS(r) {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// demoView is the data of the connect demo page.
+type demoView struct {
+	Integrations []integrationJSON
+	HasKey       bool
+}
+
+func (s *Server) demoPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	ins, err := s.store.Integrations(r.Context(), c.env.env.ID)
+	if err != nil {
+		return s.storeErr(err)
+	}
+	dv := &demoView{HasKey: c.env.keyring != nil}
+	for _, it := range ins {
+		dv.Integrations = append(dv.Integrations, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
+	}
+	return s.render(w, r, c, http.StatusOK, "demo", &view{Title: c.env.env.Name + " connect demo", Section: "environments", Tab: "demo", Data: dv})
+}
+
+// demoDigest plays the customer's backend for the demo page: it signs
+// "<integration>:<connection>" with the environment's current key and
+// returns the digest (never the key) as JSON.
+func (s *Server) demoDigest(w http.ResponseWriter, r *http.Request, c *call) error {
+	if c.env.keyring == nil {
+		return hmacgate.ErrNoKey.With("the environment has no HMAC key yet: generate one on the settings page")
+	}
+	d, err := connect.Digest(c.env.keyring.Primary(), r.PostForm.Get("integration"), r.PostForm.Get("connection"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"digest": d})
+	return nil
+}
+
+// launchesView is the data of the launch log page.
+type launchesView struct {
+	Launches []launchRow
+}
+
+// launchRow is a launch with its product's name.
+type launchRow struct {
+	launchJSON
+	ProductName string
+}
+
+func (s *Server) launchesPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	rows, err := s.launchRows(r, c, "")
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "launches", &view{Title: c.env.env.Name + " launch log", Section: "environments", Tab: "launches",
+		Data: &launchesView{Launches: rows}})
+}
+
+// launchRows is the launch log with product names.
+func (s *Server) launchRows(r *http.Request, c *call, productID string) ([]launchRow, error) {
+	ls, err := s.launchLog(r.Context(), c, productID)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	if ps, err := s.store.Products(r.Context(), c.env.env.ID); err == nil {
+		for _, p := range ps {
+			names[p.ID] = p.Name
+		}
+	}
+	out := make([]launchRow, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, launchRow{launchJSON: l, ProductName: names[l.ProductID]})
+	}
+	return out, nil
+}
+
+// untilText says how long until t, in minutes and seconds.
+func untilText(d time.Duration) string {
+	if d <= 0 {
+		return "now"
+	}
+	d = d.Round(time.Second)
+	m, sec := int(d/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case m == 0:
+		return fmt.Sprintf("%d s", sec)
+	case sec == 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d min %d s", m, sec)
+}
