@@ -2,10 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -16,42 +13,20 @@ import (
 	"github.com/hmacgate/hmacgate/postgres"
 )
 
-// openSchema opens a store in a new schema of its own, dropped at the end,
-// so that test runs never collide. Without a server it fails when
-// HMACGATE_REQUIRE_SERVICES is set (CI) and skips otherwise.
+// openSchema opens a store in a schema of its own.
 func openSchema(t *testing.T) *sqlStore {
 	t.Helper()
-	admin, err := sql.Open("pgx", testenv.PostgresURL())
-	if err == nil {
-		err = admin.PingContext(context.Background())
-	}
-	if err != nil {
-		testenv.Unavailable(t, "PostgreSQL at "+testenv.PostgresURL(), err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "hmacgate_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-		admin.Close()
-	})
-	u, _ := url.Parse(testenv.PostgresURL())
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	s, err := postgres.Open(context.Background(), u.String())
+	u, schema := testenv.PostgresSchema(t)
+	s, err := postgres.Open(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &sqlStore{Store: s, schema: schema}
+	return &sqlStore{Store: s, url: u, schema: schema}
 }
 
 type sqlStore struct {
 	hmacgate.Store
-	schema string
+	url, schema string
 }
 
 func TestConformance(t *testing.T) {
@@ -81,11 +56,7 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 	s := openSchema(t)
 	defer s.Close()
 	storetest.MustEnv(t, s, "env1")
-	u, _ := url.Parse(testenv.PostgresURL())
-	q := u.Query()
-	q.Set("search_path", s.schema)
-	u.RawQuery = q.Encode()
-	again, err := postgres.Open(context.Background(), u.String())
+	again, err := postgres.Open(context.Background(), s.url)
 	if err != nil {
 		t.Fatal(err)
 	}
