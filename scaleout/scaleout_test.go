@@ -202,7 +202,11 @@ func TestPostgresConnectionsKilled(t *testing.T) {
 	if failed := write(100, 120); failed != 0 {
 		t.Errorf("%d writes failed after recovery", failed)
 	}
-	var list struct{ Connections []struct{ ConnectionID string `json:"connection_id"` } }
+	var list struct {
+		Connections []struct {
+			ConnectionID string `json:"connection_id"`
+		}
+	}
 	c.do(0, "GET", "/v1/connections?limit=500", e.SecretKey, "", &list)
 	got := map[string]bool{}
 	for _, cn := range list.Connections {
