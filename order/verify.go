@@ -1,6 +1,7 @@
 package order
 
 import (
+	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -22,6 +23,33 @@ type Verifier struct {
 	MaxFuture time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// The fields below are used by [Verifier.Middleware] only.
+
+	// MaxBody is the largest request body the middleware reads, in bytes;
+	// zero means [DefaultMaxBody] (64 KiB). A larger body is refused with
+	// 413 without reading the rest.
+	MaxBody int64
+	// Replay is where the middleware claims each verified order's MAC for
+	// [Verifier.ReplayWindow], to accept it once. nil means an in-memory
+	// guard ([github.com/hmacgate/hmacgate/replay.Memory]), created by the
+	// first call to Middleware or Bind and stored here so that every
+	// handler made from v shares it. Several instances behind one address
+	// need a shared guard.
+	Replay hmacgate.ReplayGuard
+	// OnRefuse, when set, answers a refused request instead of the default
+	// JSON refusal ([hmacgate.WriteError]), for example with the
+	// application's own page. err is a refusal: use [hmacgate.ErrorCode],
+	// [hmacgate.HTTPStatus] and [hmacgate.ErrorMessage] to show it; its
+	// Error text may hold a replay guard's error, fit for logs only.
+	OnRefuse func(w http.ResponseWriter, r *http.Request, err error)
+	// Observe, when set, is called once for every request the middleware
+	// handles, with its outcome: for counting by code and by secret, as
+	// package orderprom does for Prometheus. It must be safe for concurrent
+	// use and quick.
+	Observe func(Outcome)
+
+	bindings []binding // added by Bind
 }
 
 // NewVerifier returns a Verifier with the default windows.

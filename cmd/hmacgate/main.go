@@ -62,6 +62,7 @@ var commands = []command{
 	{"verify", "verify a connect digest or a signed order body: verify connect | verify order", group("verify", verifyCommands)},
 	{"serve", "run the platform server (API, connect gate, SDK, metrics)", runServe},
 	{"admin", "administer a server's data directory: admin reset-token", group("admin", adminCommands)},
+	{"proxy", "run a verifying reverse proxy in front of an order-receiving application", runProxy},
 }
 
 var signCommands = []command{
