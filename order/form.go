@@ -87,25 +87,42 @@ func unescapeForm(dst, src []byte) ([]byte, bool) {
 }
 
 // unescapeInto form-decodes src into out and returns the decoded length. out
-// must have room for the result (len(src) always suffices). Runs of eight
-// bytes without '%' or '+' are copied a word at a time.
+// must have room for the result (len(src) always suffices). Eight bytes are
+// handled at a time: the bytes before the first '%' are stored at once, with
+// every '+' turned into a space; then the escapes that follow one another
+// are decoded in a tight loop.
 func unescapeInto(out, src []byte) (int, bool) {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	const pct, plus = '%' * ones, '+' * ones
+	const plusToSpace = '+' ^ ' '
 	i, j := 0, 0
 	for i < len(src) {
-		if i+8 <= len(src) && j+8 <= len(out) {
-			w := binary.LittleEndian.Uint64(src[i:])
-			a, b := w^pct, w^plus
-			// A zero byte in a or b marks a '%' or '+'; this test has no
-			// false negatives, and a false positive only takes the slow path.
-			if ((a-ones)&^a|(b-ones)&^b)&highs == 0 {
-				binary.LittleEndian.PutUint64(out[j:], w)
-				i += 8
-				j += 8
-				continue
-			}
+		if i+8 > len(src) || j+8 > len(out) {
+			break // the tail, byte by byte below
 		}
+		w := load64(src[i:])
+		pct := equalBytes(w, '%')
+		binary.LittleEndian.PutUint64(out[j:], w^(equalBytes(w, '+')>>7)*plusToSpace)
+		if pct == 0 {
+			i += 8
+			j += 8
+			continue
+		}
+		k := firstMarked(pct) // the bytes before the '%' are stored already
+		i += k
+		j += k
+		for i < len(src) && src[i] == '%' {
+			if i+2 >= len(src) || j >= len(out) {
+				return 0, false
+			}
+			hi, lo := hexValue[src[i+1]], hexValue[src[i+2]]
+			if hi|lo > 15 {
+				return 0, false
+			}
+			out[j] = hi<<4 | lo
+			i += 3
+			j++
+		}
+	}
+	for i < len(src) {
 		c := src[i]
 		switch c {
 		case '+':
@@ -114,7 +131,7 @@ func unescapeInto(out, src []byte) (int, bool) {
 			if i+2 >= len(src) {
 				return 0, false
 			}
-			hi, lo := unhex(src[i+1]), unhex(src[i+2])
+			hi, lo := hexValue[src[i+1]], hexValue[src[i+2]]
 			if hi|lo > 15 {
 				return 0, false
 			}
@@ -130,6 +147,18 @@ func unescapeInto(out, src []byte) (int, bool) {
 	}
 	return j, true
 }
+
+// hexValue maps a hex digit to its value and any other byte to 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i := range 16 {
+		t["0123456789abcdef"[i]] = byte(i)
+		t["0123456789ABCDEF"[i]] = byte(i)
+	}
+	return t
+}()
 
 func unhex(c byte) byte {
 	switch {

@@ -90,27 +90,31 @@ func (d *OrderData) Field(name string) (value string, ok bool) {
 
 // stringField returns a pointer to the documented string field with the
 // given JSON name, or nil.
-func (d *OrderData) stringField(name string) *string {
-	switch name {
-	case KeyCurrentUserID:
+func (d *OrderData) stringField(name string) *string { return d.fieldAt(exactDocumentedIndex(name)) }
+
+// fieldAt returns a pointer to the documented string field with index i in
+// documentedKeys, or nil (for hmacTimestamp, index 0, and for -1).
+func (d *OrderData) fieldAt(i int) *string {
+	switch i {
+	case 1:
 		return &d.User.ID
-	case KeyCurrentUserEmail:
+	case 2:
 		return &d.User.Email
-	case KeyCurrentUserName:
+	case 3:
 		return &d.User.Name
-	case KeyCorrelationID:
+	case 4:
 		return &d.CorrelationID
-	case KeyOrderURL:
+	case 5:
 		return &d.OrderURL
-	case KeyInstallationID:
+	case 6:
 		return &d.InstallationID
-	case KeyOrderID:
+	case 7:
 		return &d.OrderID
-	case KeyEstateID:
+	case 8:
 		return &d.EstateID
-	case KeyDepartmentID:
+	case 9:
 		return &d.DepartmentID
-	case KeyDepartmentOrganizationNumber:
+	case 10:
 		return &d.DepartmentOrganizationNumber
 	}
 	return nil

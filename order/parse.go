@@ -38,7 +38,8 @@ func parseOrderdata(s string, d *OrderData) error {
 			if err != nil {
 				return err
 			}
-			if !seen.add(key) {
+			idx := documentedIndex(key)
+			if !seen.add(key, idx) {
 				return hmacgate.ErrDuplicateField.With("orderdata has the key " + strconv.Quote(key) + " more than once (keys are compared without regard to case)")
 			}
 			p.skipSpace()
@@ -46,7 +47,11 @@ func parseOrderdata(s string, d *OrderData) error {
 				return p.syntax("':' after a key")
 			}
 			p.skipSpace()
-			if err := p.field(key, d, &haveTimestamp); err != nil {
+			exact := -1
+			if idx >= 0 && documentedKeys[idx] == key {
+				exact = idx
+			}
+			if err := p.field(key, exact, d, &haveTimestamp); err != nil {
 				return err
 			}
 			p.skipSpace()
@@ -70,8 +75,9 @@ func parseOrderdata(s string, d *OrderData) error {
 }
 
 // field parses the value of key into d.
-func (p *parser) field(key string, d *OrderData, haveTimestamp *bool) error {
-	if key == KeyTimestamp {
+// idx is the documented field's index when key names one exactly, else -1.
+func (p *parser) field(key string, idx int, d *OrderData, haveTimestamp *bool) error {
+	if idx == 0 {
 		if p.peek() == 'n' && p.literal("null") {
 			return nil // reported as missing_timestamp
 		}
@@ -92,18 +98,18 @@ func (p *parser) field(key string, d *OrderData, haveTimestamp *bool) error {
 		*haveTimestamp = true
 		return nil
 	}
-	if dst := d.stringField(key); dst != nil {
+	if dst := d.fieldAt(idx); dst != nil {
 		switch c := p.peek(); {
 		case c == '"':
 			v, err := p.str()
 			*dst = v
-			d.present |= 1 << exactDocumentedIndex(key)
+			d.present |= 1 << idx
 			return err
 		case c == '-' || '0' <= c && c <= '9':
 			start := p.i
 			_, err := p.number()
 			*dst = p.s[start:p.i]
-			d.present |= 1 << exactDocumentedIndex(key)
+			d.present |= 1 << idx
 			return err
 		case c == 'n' && p.literal("null"):
 			return nil
@@ -189,6 +195,15 @@ func (p *parser) str() (string, error) {
 		return "", p.syntax("a string")
 	}
 	start := p.i
+	// Skip eight bytes at a time while none is '"', '\\' or a control character.
+	for p.i+8 <= len(p.s) {
+		w := load64s(p.s, p.i)
+		if m := equalBytes(w, '"') | equalBytes(w, '\\') | controlBytes(w); m != 0 {
+			p.i += firstMarked(m)
+			break
+		}
+		p.i += 8
+	}
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		switch {
@@ -380,7 +395,7 @@ func (p *parser) skipValue(depth int) error {
 			if err != nil {
 				return err
 			}
-			if !keys.add(key) {
+			if !keys.add(key, -1) {
 				return hmacgate.ErrDuplicateField.With("orderdata has the nested key " + strconv.Quote(key) + " more than once")
 			}
 			p.skipSpace()
@@ -417,9 +432,10 @@ type keySet struct {
 	large      map[string]struct{}
 }
 
-// add reports whether key is new, and records it.
-func (s *keySet) add(key string) bool {
-	if i := documentedIndex(key); i >= 0 {
+// add reports whether key is new, and records it. idx is
+// documentedIndex(key) for top-level keys, -1 inside nested objects.
+func (s *keySet) add(key string, idx int) bool {
+	if i := idx; i >= 0 {
 		bit := uint16(1) << i
 		if s.documented&bit != 0 {
 			return false
@@ -462,10 +478,29 @@ var documentedKeys = [...]string{
 // exactDocumentedIndex returns the index of the documented field named key,
 // or -1.
 func exactDocumentedIndex(key string) int {
-	for i, k := range documentedKeys {
-		if k == key {
-			return i
-		}
+	switch key {
+	case KeyTimestamp:
+		return 0
+	case KeyCurrentUserID:
+		return 1
+	case KeyCurrentUserEmail:
+		return 2
+	case KeyCurrentUserName:
+		return 3
+	case KeyCorrelationID:
+		return 4
+	case KeyOrderURL:
+		return 5
+	case KeyInstallationID:
+		return 6
+	case KeyOrderID:
+		return 7
+	case KeyEstateID:
+		return 8
+	case KeyDepartmentID:
+		return 9
+	case KeyDepartmentOrganizationNumber:
+		return 10
 	}
 	return -1
 }
