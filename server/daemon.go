@@ -23,6 +23,7 @@ import (
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/postgres"
 	"github.com/hmacgate/hmacgate/redisbus"
+	replayredis "github.com/hmacgate/hmacgate/replay/redis"
 	"github.com/hmacgate/hmacgate/seal"
 	"github.com/hmacgate/hmacgate/sqlite"
 )
@@ -130,6 +131,7 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 		fmt.Fprintf(cfg.Stdout, "admin token: %s\n", tok)
 	}
 	var bus Bus
+	var guard hmacgate.ReplayGuard
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -138,6 +140,7 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 		}
 		d.redis = redis.NewClient(opts)
 		bus = redisbus.New(d.redis, "")
+		guard = replayredis.New(d.redis, "")
 	}
 	refresh := cfg.RefreshEvery
 	if refresh == 0 && cfg.DatabaseURL != "" {
@@ -146,7 +149,7 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.server = New(Options{Store: store, Sealer: sealer, Logger: cfg.Logger, Registry: reg, Now: cfg.Now,
-		DeliveryAllow: cfg.DeliveryAllow, Bus: bus, RefreshEvery: refresh})
+		DeliveryAllow: cfg.DeliveryAllow, Bus: bus, RefreshEvery: refresh, Replay: guard})
 
 	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	apiMux := http.NewServeMux()

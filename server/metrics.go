@@ -1,10 +1,15 @@
 package server
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hmacgate/hmacgate/order"
+)
 
 type metrics struct {
 	requests *prometheus.HistogramVec
 	connect  *prometheus.CounterVec
+	sandbox  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -19,6 +24,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Connect calls by HMAC mode, digest verdict (valid, missing, invalid, unchecked) and outcome (accepted, refused).",
 		}, []string{"mode", "verdict", "outcome"}),
 	}
-	reg.MustRegister(m.requests, m.connect)
+	m.sandbox = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hmacgate_sandbox_orders_total",
+		Help: "Orders received by the sandbox partner endpoint, by outcome (accepted or a refusal code).",
+	}, []string{"outcome"})
+	reg.MustRegister(m.requests, m.connect, m.sandbox)
 	return m
 }
+
+func (m *metrics) observeSandbox(o order.Outcome) { m.sandbox.WithLabelValues(o.Code).Inc() }

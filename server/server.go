@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/replay"
 	"github.com/hmacgate/hmacgate/seal"
 )
 
@@ -50,6 +51,9 @@ type Options struct {
 	// Bus, when set, tells other instances sharing the store about changes
 	// (and them about theirs).
 	Bus Bus
+	// Replay remembers the orders the sandbox accepted; nil means in memory.
+	// Instances that share a store should share a guard (Redis).
+	Replay hmacgate.ReplayGuard
 	// RefreshEvery, when positive, compares the cached environments with
 	// the store at this interval and drops stale ones: the fallback for a
 	// lost invalidation. Instances that share a store should set it.
@@ -76,6 +80,7 @@ type Server struct {
 	sessionTTL time.Duration
 	// pages are the console's parsed templates.
 	pages    *consolePages
+	replay   hmacgate.ReplayGuard
 	stopSync context.CancelFunc
 	syncDone chan struct{}
 }
@@ -142,6 +147,10 @@ func New(o Options) *Server {
 		perMinute = 30
 	}
 	s.limiter = newRateLimiter(perMinute, 10)
+	s.replay = o.Replay
+	if s.replay == nil {
+		s.replay = replay.NewMemory(0)
+	}
 	s.sessionTTL = o.SessionTTL
 	if s.sessionTTL <= 0 {
 		s.sessionTTL = DefaultSessionTTL
@@ -170,6 +179,7 @@ func (s *Server) routeTable() []route {
 		{method: "OPTIONS", pattern: "/v1/connect/{integration}", access: public, handle: s.connectPreflight},
 		{method: "GET", pattern: "/launch/{correlationId}", access: public, handle: s.launch},
 		{method: "POST", pattern: "/v1/fiddle", access: public, handle: s.fiddle},
+		{method: "POST", pattern: "/sandbox/{env}/{product}", access: public, handle: s.sandbox},
 
 		{method: "POST", pattern: "/v1/environments", access: admin, handle: s.createEnvironment},
 		{method: "GET", pattern: "/v1/environments", access: admin, handle: s.listEnvironments},

@@ -10,15 +10,18 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/order"
 	"github.com/hmacgate/hmacgate/proxy"
+	replayredis "github.com/hmacgate/hmacgate/replay/redis"
 )
 
 var proxySpec = &spec{
 	name: "proxy",
 	synopsis: `--upstream URL --secret-file FILE [--secret-file FILE2]
                     [--listen 127.0.0.1:8081] [--route '/orders/{installationId}' …]
-                    [--max-age 5m] [--max-future 1m] [--max-body 64KiB] [--admin-listen ADDR]`,
+                    [--max-age 5m] [--max-future 1m] [--max-body 64KiB] [--admin-listen ADDR]
+                    [--redis-url redis://…]`,
 	about: `Run a verifying reverse proxy in front of an application that receives
 signed orders, so that the application need not verify them itself. Only
 verified, fresh orders reach --upstream, with the body unchanged and the
@@ -40,8 +43,10 @@ connection; SIGTERM or SIGINT stops gracefully, finishing requests in flight.
 GET /healthz answers on both addresses; Prometheus /metrics is on
 --admin-listen (hmacgate_order_outcomes_total by outcome and secret index).
 Logs (log/slog, on stderr) never hold a secret, a signature or a user's
-name or e-mail. Replay claims are kept in memory: run one instance, or put a
-shared replay guard behind several.
+name or e-mail. Replay claims are kept in memory, or with --redis-url in
+Redis (SET NX PX, keys hashed), so that several proxies behind one address
+accept each order once; when Redis cannot answer, orders are refused with
+503 until it is back.
 
 Exit codes: 0 stopped by a signal; 1 it could not listen; 2 usage or input
 error (bad flags, unreadable secret files, bad routes).`,
@@ -75,6 +80,7 @@ func runProxy(e *env, args []string) int {
 	shutdown := fs.Duration("shutdown-timeout", proxy.DefaultShutdownTimeout, "on SIGTERM, wait at most `DURATION` for requests in flight")
 	logLevel := fs.String("log-level", "info", "log at `LEVEL`: debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "log as `FORMAT`: text or json")
+	redisURL := fs.String("redis-url", e.getenv("HMACGATE_REDIS_URL"), "keep replay claims in the Redis at `URL` (redis://…), shared by several proxies")
 	if code, done := e.parse(s, fs, args); done {
 		return code
 	}
@@ -98,11 +104,20 @@ func runProxy(e *env, args []string) int {
 	if err != nil {
 		return usage("%v", err)
 	}
+	var guard hmacgate.ReplayGuard
+	if *redisURL != "" {
+		g, client, err := replayredis.Open(*redisURL, "")
+		if err != nil {
+			return usage("--redis-url: %v", err)
+		}
+		defer client.Close()
+		guard = g
+	}
 	p, err := proxy.New(proxy.Config{
 		Listen: *listen, AdminListen: *admin, Upstream: up,
 		SecretFiles: secrets, Routes: routes,
 		MaxAge: *maxAge, MaxFuture: *maxFuture, MaxBody: int64(maxBody),
-		ShutdownTimeout: *shutdown, Logger: logger,
+		ShutdownTimeout: *shutdown, Logger: logger, Replay: guard,
 	})
 	if err != nil {
 		return e.inputError(err)

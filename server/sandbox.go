@@ -1,0 +1,119 @@
+package server
+
+import (
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/order"
+)
+
+// The sandbox is a partner endpoint built into the platform: point a
+// product's order URL at /sandbox/{env}/{product} and every launch or test
+// order is verified exactly as a careful partner would — signature under the
+// product's secrets (both during a propagation), timestamp window, the
+// installationId in the URL bound to the signed one, and each order accepted
+// once (replay claims in memory, or in Redis shared by every instance). A
+// platform builder sees the whole flow work before any partner does.
+
+// sandboxKeyring returns the secrets the sandbox accepts for a product at
+// now: the one that signs first, then the propagating ones, then retired
+// ones while orders they signed may still be inside their window.
+func (s *Server) sandboxKeyring(r *http.Request, p *hmacgate.Product, window time.Duration) (*hmacgate.Keyring, error) {
+	secrets, err := s.store.ProductSecrets(r.Context(), p.EnvID, p.ID)
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	now := s.now()
+	sc := schedule(secrets, now)
+	var entries []hmacgate.KeyringEntry
+	add := func(ps *hmacgate.ProductSecret, until time.Time) error {
+		plain, err := s.sealer.Open(ps.Sealed, secretContext(ps.EnvID, ps.ProductID, ps.ID))
+		if err != nil {
+			return s.unavailable(err)
+		}
+		k, err := hmacgate.ParseKey(string(plain))
+		if err != nil {
+			return s.unavailable(err)
+		}
+		entries = append(entries, hmacgate.KeyringEntry{Key: k, ValidUntil: until})
+		return nil
+	}
+	if sc.signing != nil {
+		if err := add(sc.signing, time.Time{}); err != nil {
+			return nil, err
+		}
+	}
+	for i, v := range sc.views {
+		ps := &secrets[i]
+		switch {
+		case sc.signing != nil && ps.ID == sc.signing.ID:
+		case v.Status == "propagating":
+			if err := add(ps, time.Time{}); err != nil {
+				return nil, err
+			}
+		case v.Status == "retired" && v.RetiredAt != nil && now.Before(v.RetiredAt.Add(window)):
+			if err := add(ps, v.RetiredAt.Add(window)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(entries) == 0 {
+		return nil, hmacgate.ErrNoSecret
+	}
+	return hmacgate.NewKeyringEntries(entries...)
+}
+
+type sandboxJSON struct {
+	Accepted       bool       `json:"accepted"`
+	KeyIndex       int        `json:"key_index"`
+	User           order.User `json:"user"`
+	InstallationID string     `json:"installationId"`
+	OrderID        string     `json:"orderId"`
+	CorrelationID  string     `json:"correlationId"`
+	SignedAt       time.Time  `json:"signed_at"`
+}
+
+var sandboxPage = template.Must(template.New("sandbox").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hmacgate sandbox: signed in</title></head>
+<body><h1>Signed in to the sandbox</h1>
+<p>The order's signature, timestamp and installation were verified, and the order was used once.</p>
+<dl><dt>User</dt><dd>{{.User.Name}} &lt;{{.User.Email}}&gt; ({{.User.ID}})</dd>
+<dt>Installation</dt><dd>{{.InstallationID}}</dd><dt>Order</dt><dd>{{.OrderID}}</dd>
+<dt>Correlation ID</dt><dd>{{.CorrelationID}}</dd><dt>Signed with secret</dt><dd>#{{.KeyIndex}}</dd></dl>
+</body></html>
+`))
+
+// sandbox serves POST /sandbox/{env}/{product}.
+func (s *Server) sandbox(w http.ResponseWriter, r *http.Request, _ *call) error {
+	p, err := s.store.Product(r.Context(), r.PathValue("env"), r.PathValue("product"))
+	if err != nil {
+		return s.storeErr(err)
+	}
+	v := order.NewVerifier(nil)
+	v.Now = s.now
+	if v.Keyring, err = s.sandboxKeyring(r, p, v.ReplayWindow()); err != nil {
+		return err
+	}
+	v.Replay = s.replay
+	if r.URL.Query().Has("installationId") {
+		v = v.Bind(order.KeyInstallationID, func(r *http.Request) string { return r.URL.Query().Get("installationId") })
+	}
+	v.Observe = s.metrics.observeSandbox
+	v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o, _ := order.FromContext(r.Context())
+		out := sandboxJSON{Accepted: true, KeyIndex: o.KeyIndex, User: o.User, InstallationID: o.InstallationID,
+			OrderID: o.OrderID, CorrelationID: o.CorrelationID, SignedAt: o.Time().UTC()}
+		if wantsHTML(r) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Content-Security-Policy", "default-src 'none'")
+			w.Header().Set("Cache-Control", "no-store")
+			_ = sandboxPage.Execute(w, out)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	})).ServeHTTP(w, r)
+	return nil
+}
