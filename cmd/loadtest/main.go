@@ -2,6 +2,7 @@
 // prints markdown tables for docs/benchmarks.md.
 //
 //	go run ./cmd/loadtest -scenario connect [-duration 3s] [-workers 8]
+//	go run ./cmd/loadtest -scenario scaleout
 //
 // Scenarios start the real servers in-process on 127.0.0.1 with random
 // ports; every attack is bounded in time and in request count.
@@ -29,6 +30,7 @@ type config struct {
 
 var scenarios = []scenario{
 	{"connect", "the connect gate: no-op handler vs refused and accepted connect calls", runConnect},
+	{"scaleout", "one instance (SQLite, memory) vs two (PostgreSQL, Redis): connect calls and proxy verifications", runScaleout},
 }
 
 func main() {

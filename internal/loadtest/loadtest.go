@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -105,14 +106,16 @@ func Static(method, url string, header http.Header, body []byte) vegeta.Targeter
 // turn; each body should be used at most once when the server refuses
 // replays, so give at least as many as the attack can send.
 func Cycle(method, url string, header http.Header, bodies [][]byte) vegeta.Targeter {
-	var i uint64
-	var mu = make(chan struct{}, 1)
+	return Spread(method, []string{url}, header, bodies)
+}
+
+// Spread is Cycle over several servers: the i-th request goes to
+// urls[i % len(urls)], as a load balancer would send it.
+func Spread(method string, urls []string, header http.Header, bodies [][]byte) vegeta.Targeter {
+	var n atomic.Uint64
 	return func(t *vegeta.Target) error {
-		mu <- struct{}{}
-		b := bodies[i%uint64(len(bodies))]
-		i++
-		<-mu
-		t.Method, t.URL, t.Header, t.Body = method, url, header, b
+		i := n.Add(1) - 1
+		t.Method, t.URL, t.Header, t.Body = method, urls[i%uint64(len(urls))], header, bodies[i%uint64(len(bodies))]
 		return nil
 	}
 }
