@@ -5,8 +5,6 @@ import (
 	"time"
 )
 
-const hexDigits = "0123456789abcdef"
-
 // MatchHexStrings is [Keyring.MatchStrings] for a MAC written in hex, as in
 // the connect scheme: it returns the index of the first valid key whose
 // HMAC-SHA256 over the concatenation of parts, in lowercase hex, equals
@@ -22,33 +20,38 @@ func (r *Keyring) MatchHexStrings(digest string, now time.Time, parts ...string)
 	}
 	found := -1
 	var sum [Size]byte
-	var want [2 * Size]byte
 	for i := range r.entries {
 		if !r.Valid(i, now) {
 			continue
 		}
 		r.entries[i].Key.m.sumStrings(&sum, parts)
-		for j, b := range sum {
-			want[2*j], want[2*j+1] = hexDigits[b>>4], hexDigits[b&0x0f]
-		}
-		found = keepFirst(found, i, equalHexFolded(&want, digest))
+		found = keepFirst(found, i, equalHexFolded(&sum, digest))
 	}
 	return found
 }
 
-// equalHexFolded returns 1 if digest equals want (lowercase hex) once the
-// characters with bit 0x40 set are lowercased, and 0 otherwise, in time that
-// depends only on the length. Digits (0x30-0x39) lack bit 0x40 and so are
-// compared as they are: no other character folds onto a digit.
-func equalHexFolded(want *[2 * Size]byte, digest string) int {
-	const fold = 0x4040404040404040
+// equalHexFolded returns 1 if digest is mac in hex (lowercase, or with
+// 'A'-'F' for 'a'-'f') and 0 otherwise, in time that depends only on the
+// length. Four MAC bytes at a time are spread into eight hex digits in a
+// uint64; the digest's bytes with bit 0x40 set are lowercased before the
+// comparison. Digits (0x30-0x39) lack bit 0x40 and so are compared as they
+// are: no other character folds onto a digit.
+func equalHexFolded(mac *[Size]byte, digest string) int {
+	const (
+		fold   = 0x4040404040404040
+		nibble = 0x000f000f000f000f
+	)
 	var diff uint64
-	for i := 0; i < len(want); i += 8 {
-		w := binary.LittleEndian.Uint64(want[i:])
-		d := uint64(digest[i]) | uint64(digest[i+1])<<8 | uint64(digest[i+2])<<16 | uint64(digest[i+3])<<24 |
-			uint64(digest[i+4])<<32 | uint64(digest[i+5])<<40 | uint64(digest[i+6])<<48 | uint64(digest[i+7])<<56
-		d |= (d & fold) >> 1 // 'A'-'F' (0x41-0x46) become 'a'-'f'; bit 0x40 moves to 0x20
-		diff |= w ^ d
+	for i := 0; i < Size; i += 4 {
+		// Bytes b0..b3 in 16-bit lanes, then high nibble to the even byte
+		// and low nibble to the odd byte of each lane: the digits in order.
+		x := uint64(mac[i]) | uint64(mac[i+1])<<16 | uint64(mac[i+2])<<32 | uint64(mac[i+3])<<48
+		n := (x>>4)&nibble | (x&nibble)<<8
+		// '0'+n, plus 'a'-'0'-10 where n >= 10.
+		want := n + 0x3030303030303030 + ((n+0x0606060606060606)>>4&0x0101010101010101)*('a'-'0'-10)
+		d := binary.LittleEndian.Uint64(stringBytes(digest[2*i:])) // one load; only read
+		d |= (d & fold) >> 1                                       // 'A'-'F' (0x41-0x46) become 'a'-'f'; bit 0x40 moves to 0x20
+		diff |= want ^ d
 	}
 	// 1 when diff is 0, without a branch.
 	return int(((diff | -diff) >> 63) ^ 1)

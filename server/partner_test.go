@@ -16,6 +16,7 @@ import (
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/order"
+	"github.com/hmacgate/hmacgate/replay"
 )
 
 var loopback = netip.MustParsePrefix("127.0.0.0/8")
@@ -53,31 +54,33 @@ func (ts *testServer) newSecret(e envCreds, productID, body string) (string, pro
 	return out.Secret, out.Product
 }
 
-// partner is a test partner: it verifies orders with the order package and
-// records what it saw.
+// partner is a test partner: it verifies orders with the order
+// middleware, as a partner mounts it (installationId bound to the URL,
+// replay claims on), and records what it saw.
 type partner struct {
 	*httptest.Server
 	mu     sync.Mutex
 	v      *order.Verifier
+	guard  hmacgate.ReplayGuard
 	orders []*order.Order
 	errs   []string
 }
 
 func newPartner(t *testing.T, ts *testServer, secrets ...string) *partner {
-	p := &partner{}
+	p := &partner{guard: replay.NewMemory(0)}
 	p.setSecrets(ts, secrets...)
-	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+	welcome := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o, _ := order.FromContext(r.Context())
 		p.mu.Lock()
-		defer p.mu.Unlock()
-		o, err := p.v.VerifyBody(body, order.Expect("installationId", r.URL.Query().Get("installationId")))
-		if err != nil {
-			p.errs = append(p.errs, hmacgate.ErrorCode(err))
-			hmacgate.WriteError(w, err)
-			return
-		}
 		p.orders = append(p.orders, o)
+		p.mu.Unlock()
 		w.Write([]byte("welcome " + o.User.Name))
+	})
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		v := p.v
+		p.mu.Unlock()
+		v.Middleware(welcome).ServeHTTP(w, r)
 	}))
 	t.Cleanup(p.Close)
 	return p
@@ -90,6 +93,14 @@ func (p *partner) setSecrets(ts *testServer, secrets ...string) {
 	}
 	v := order.NewVerifier(hmacgate.MustNewKeyring(keys[0], keys[1:]...))
 	v.Now = ts.clock.Now
+	v.Replay = p.guard // one guard across secret changes, as a running partner has
+	v.OnRefuse = func(w http.ResponseWriter, r *http.Request, err error) {
+		p.mu.Lock()
+		p.errs = append(p.errs, hmacgate.ErrorCode(err))
+		p.mu.Unlock()
+		hmacgate.WriteError(w, err)
+	}
+	v = v.Bind("installationId", func(r *http.Request) string { return r.URL.Query().Get("installationId") })
 	p.mu.Lock()
 	p.v = v
 	p.mu.Unlock()
