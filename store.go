@@ -153,6 +153,8 @@ type Store interface {
 	// Setting and SetSetting keep small values such as the admin token's hash.
 	Setting(ctx context.Context, name string) ([]byte, error)
 	SetSetting(ctx context.Context, name string, value []byte, audit AuditEntry) error
+	// DeleteSetting removes a setting; ErrNotFound if there is none.
+	DeleteSetting(ctx context.Context, name string, audit AuditEntry) error
 
 	PartnerStore
 

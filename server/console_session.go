@@ -112,6 +112,8 @@ func (s *Server) checkSession(r *http.Request) (*consoleSession, error) {
 	}
 	expires := time.UnixMilli(int64(binary.BigEndian.Uint64(value[:8])))
 	if !s.now().Before(expires) {
+		// Expired: forget it (best effort; a failure leaves a dead row).
+		_ = s.store.DeleteSetting(ctx, sessionSetting(ck.Value), hmacgate.AuditEntry{})
 		return nil, hmacgate.ErrUnauthorized
 	}
 	adminHash, err := s.store.Setting(ctx, settingAdminToken)
@@ -129,9 +131,9 @@ func (s *Server) checkSession(r *http.Request) (*consoleSession, error) {
 
 // closeSession ends a session for good and clears its cookie.
 func (s *Server) closeSession(w http.ResponseWriter, r *http.Request, sess *consoleSession) error {
-	err := s.store.SetSetting(r.Context(), sessionSetting(sess.token), []byte{},
+	err := s.store.DeleteSetting(r.Context(), sessionSetting(sess.token),
 		hmacgate.AuditEntry{Actor: "admin", Action: "console.logout"})
-	if err != nil {
+	if err != nil && !isNotFound(err) {
 		return s.storeErr(err)
 	}
 	setCookie(w, r, sessionCookie, "", -1)

@@ -61,6 +61,8 @@ type Config struct {
 	Now func() time.Time
 	// DeliveryAllow lists private ranges test deliveries may reach.
 	DeliveryAllow []netip.Prefix
+	// SessionTTL is how long a console session lasts; zero means 8 hours.
+	SessionTTL time.Duration
 }
 
 // Daemon is the running platform server: store, listeners, background work.
@@ -149,7 +151,7 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.server = New(Options{Store: store, Sealer: sealer, Logger: cfg.Logger, Registry: reg, Now: cfg.Now,
-		DeliveryAllow: cfg.DeliveryAllow, Bus: bus, RefreshEvery: refresh, Replay: guard})
+		DeliveryAllow: cfg.DeliveryAllow, Bus: bus, RefreshEvery: refresh, Replay: guard, SessionTTL: cfg.SessionTTL})
 
 	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	apiMux := http.NewServeMux()

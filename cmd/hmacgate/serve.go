@@ -36,6 +36,7 @@ given on the command line wins:
   --log-level       [HMACGATE_LOG_LEVEL]        debug, info, warn or error (default info)
   --log-format      [HMACGATE_LOG_FORMAT]       text or json (default text)
   --shutdown-timeout [HMACGATE_SHUTDOWN_TIMEOUT] graceful shutdown bound (default 10s)
+  --session-ttl     [HMACGATE_SESSION_TTL]      how long a console sign-in lasts (default 8h)
   --delivery-allow  [HMACGATE_DELIVERY_ALLOW]   private ranges test orders may be delivered to,
                     comma-separated CIDRs such as 10.1.0.0/16,127.0.0.1/32 (default: none;
                     link-local and metadata addresses are always refused)
@@ -59,6 +60,7 @@ func runServe(e *env, args []string) int {
 	logLevel := fs.String("log-level", envOr(e, "HMACGATE_LOG_LEVEL", "info"), "")
 	logFormat := fs.String("log-format", envOr(e, "HMACGATE_LOG_FORMAT", "text"), "")
 	shutdown := fs.String("shutdown-timeout", envOr(e, "HMACGATE_SHUTDOWN_TIMEOUT", "10s"), "")
+	sessionTTL := fs.String("session-ttl", envOr(e, "HMACGATE_SESSION_TTL", "8h"), "")
 	deliveryAllow := fs.String("delivery-allow", envOr(e, "HMACGATE_DELIVERY_ALLOW", ""), "")
 	if code, done := e.parse(serveSpec, fs, args); done {
 		return code
@@ -70,6 +72,10 @@ func runServe(e *env, args []string) int {
 	timeout, err := time.ParseDuration(*shutdown)
 	if err != nil || timeout <= 0 {
 		return e.usageError("serve", "--shutdown-timeout: %q is not a positive duration", *shutdown)
+	}
+	ttl, err := time.ParseDuration(*sessionTTL)
+	if err != nil || ttl < time.Minute {
+		return e.usageError("serve", "--session-ttl: %q is not a duration of at least 1m", *sessionTTL)
 	}
 	var allow []netip.Prefix
 	for _, c := range strings.Split(*deliveryAllow, ",") {
@@ -87,7 +93,7 @@ func runServe(e *env, args []string) int {
 	d, err := server.Open(ctx, server.Config{
 		Listen: *listen, AdminListen: *adminListen, DataDir: *dataDir, DatabaseURL: *databaseURL, RedisURL: *redisURL,
 		MasterKey: e.getenv("HMACGATE_MASTER_KEY"), AdminToken: e.getenv("HMACGATE_ADMIN_TOKEN"),
-		ShutdownTimeout: timeout, Logger: logger, Stdout: e.stdout, DeliveryAllow: allow,
+		ShutdownTimeout: timeout, Logger: logger, Stdout: e.stdout, DeliveryAllow: allow, SessionTTL: ttl,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "error: serve: %v\n", err)

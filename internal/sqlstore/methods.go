@@ -280,6 +280,11 @@ func (s *Store) SetSetting(ctx context.Context, name string, value []byte, audit
 	})
 }
 
+// DeleteSetting removes a setting.
+func (s *Store) DeleteSetting(ctx context.Context, name string, audit hmacgate.AuditEntry) error {
+	return s.exec(ctx, "settingDelete", audit, name)
+}
+
 func list[T any](ctx context.Context, s *Store, query string, scan func(scanner) (*T, error), args ...any) ([]*T, error) {
 	return listValues(ctx, s, query, scan, args...)
 }

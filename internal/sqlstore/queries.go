@@ -45,8 +45,9 @@ var queries = map[string]string{
 	"reportDelete": `DELETE FROM report_counts WHERE env_id = ?`,
 	"reportList":   `SELECT env_id, hour, valid, missing, invalid FROM report_counts WHERE env_id = ? AND hour >= ? ORDER BY hour`,
 
-	"settingGet": `SELECT value FROM settings WHERE name = ?`,
-	"settingSet": `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+	"settingGet":    `SELECT value FROM settings WHERE name = ?`,
+	"settingDelete": `DELETE FROM settings WHERE name = ?`,
+	"settingSet":    `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
 
 	// The partner portal.
 	"productInsert": `INSERT INTO products (id, env_id, name, order_url, hmac_enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -319,6 +319,12 @@ func testAuditAndSettings(t *testing.T, s hmacgate.Store) {
 	if err != nil || string(v) != "two" {
 		t.Errorf("got %q, %v", v, err)
 	}
+	if err := s.DeleteSetting(ctx, "admin_token_hash", audit("admin.token.delete")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Setting(ctx, "admin_token_hash")
+	wantErr(t, err, hmacgate.ErrNotFound)
+	wantErr(t, s.DeleteSetting(ctx, "admin_token_hash", audit("x")), hmacgate.ErrNotFound)
 }
 
 func testDeleteCascades(t *testing.T, s hmacgate.Store) {
