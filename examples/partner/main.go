@@ -22,6 +22,7 @@ import (
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/order"
+	replayredis "github.com/hmacgate/hmacgate/replay/redis"
 )
 
 func main() {
@@ -31,10 +32,21 @@ func main() {
 		secretFiles = append(secretFiles, s)
 		return nil
 	})
+	redisURL := flag.String("redis-url", "", "keep replay claims in the Redis at `URL` (redis://…), for several instances of the app")
 	flag.Parse()
 	if len(secretFiles) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: partner --secret-file FILE [--secret-file OLD] [--listen ADDR]")
+		fmt.Fprintln(os.Stderr, "usage: partner --secret-file FILE [--secret-file OLD] [--listen ADDR] [--redis-url URL]")
 		os.Exit(2)
+	}
+	var guard hmacgate.ReplayGuard // nil: the middleware's in-memory guard
+	if *redisURL != "" {
+		g, client, err := replayredis.Open(*redisURL, "")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "error: --redis-url:", err)
+			os.Exit(2)
+		}
+		defer client.Close()
+		guard = g
 	}
 	ring, err := loadKeyring(secretFiles)
 	if err != nil {
@@ -44,7 +56,7 @@ func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	srv := &http.Server{
 		Addr:              *listen,
-		Handler:           newApp(ring, log, nil),
+		Handler:           newApp(ring, log, nil, guard),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 	}
@@ -89,10 +101,11 @@ type session struct {
 const sessionCookie = "partner_session"
 
 // newApp wires the application. now is the verifier's clock (nil: time.Now).
-func newApp(ring *hmacgate.Keyring, log *slog.Logger, now func() time.Time) http.Handler {
+func newApp(ring *hmacgate.Keyring, log *slog.Logger, now func() time.Time, guard hmacgate.ReplayGuard) http.Handler {
 	a := &app{log: log}
 	v := order.NewVerifier(ring)
 	v.Now = now
+	v.Replay = guard       // shared by every instance when it is Redis
 	v.OnRefuse = a.refused // the application's own page instead of JSON
 	v.Observe = func(o order.Outcome) {
 		// During a rotation, watch key_index: once 1 (the old secret) stops

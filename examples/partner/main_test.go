@@ -22,7 +22,7 @@ func TestLaunchSignsInAndShowsOrder(t *testing.T) {
 	secret := hmacgate.MustParseKey("hgk_example-partner-secret-000000000000000000")
 	signedAt := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	srv := httptest.NewServer(newApp(hmacgate.MustNewKeyring(secret), slog.New(slog.NewTextHandler(io.Discard, nil)),
-		func() time.Time { return signedAt.Add(time.Second) }))
+		func() time.Time { return signedAt.Add(time.Second) }, nil))
 	defer srv.Close()
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
