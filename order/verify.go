@@ -1,6 +1,7 @@
 package order
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -90,7 +91,13 @@ func (v *Verifier) maxFuture() time.Duration {
 
 // ReplayWindow is how long an accepted order must be remembered to refuse
 // its replay: MaxAge + MaxFuture.
-func (v *Verifier) ReplayWindow() time.Duration { return v.maxAge() + v.maxFuture() }
+func (v *Verifier) ReplayWindow() time.Duration {
+	a, f := v.maxAge(), v.maxFuture()
+	if a > math.MaxInt64-f {
+		return math.MaxInt64 // saturate: a huge window must not wrap to a negative ttl
+	}
+	return a + f
+}
 
 // Verify checks a decoded form (for example r.PostForm). The checks run in
 // this order: both fields present, the signature decodes, the MAC over the
@@ -234,8 +241,10 @@ const secondsLow, secondsHigh = 1e9, 1e11
 // checkTime checks that ts (Unix ms) is no older than MaxAge and no further
 // ahead than MaxFuture.
 func (v *Verifier) checkTime(ts int64, now time.Time) error {
-	skew := time.UnixMilli(ts).Sub(now) // positive: in the future
+	skew := time.UnixMilli(ts).Sub(now) // positive: in the future; saturates at ±292 years
 	switch {
+	case skew == math.MinInt64:
+		return hmacgate.ErrTimestampExpired.With("hmacTimestamp is centuries old; milliseconds since 1970 are expected")
 	case skew < -v.maxAge():
 		msg := "hmacTimestamp is " + roundDur(-skew) + " old; at most " + v.maxAge().String() + " is allowed"
 		if ts >= secondsLow && ts < secondsHigh {

@@ -300,3 +300,21 @@ func TestUnencodedPlusInSignature(t *testing.T) {
 		t.Errorf("explain: %s", d)
 	}
 }
+
+func TestExtremeWindowsAndTimestamps(t *testing.T) {
+	v := refVerifier()
+	v.MaxAge, v.MaxFuture = time.Duration(1<<63-1), time.Hour
+	if w := v.ReplayWindow(); w <= 0 {
+		t.Errorf("ReplayWindow wrapped to %v", w)
+	}
+	for _, ts := range []string{"-9223372036854775808", "9223372036854775807", "-1"} {
+		_, err := refVerifier().Verify(signedForm(`{"hmacTimestamp":` + ts + `}`))
+		code := hmacgate.ErrorCode(err)
+		if code != "timestamp_expired" && code != "timestamp_in_future" {
+			t.Errorf("hmacTimestamp %s: got %v", ts, err)
+		}
+		if strings.Contains(hmacgate.ErrorMessage(err), "-") && code == "timestamp_expired" && ts != "-1" {
+			t.Errorf("hmacTimestamp %s: message %q", ts, hmacgate.ErrorMessage(err))
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -237,9 +236,15 @@ func redirectToLogin(w http.ResponseWriter, r *http.Request) {
 // safeNext returns next when it is a path on this site, "/" otherwise, so
 // the login page cannot be made to redirect elsewhere.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") || bytes.ContainsRune([]byte(next), 0) {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
 		return "/"
+	}
+	// Browsers drop tabs and newlines when they parse a URL ("/\t/evil" is
+	// "//evil"): refuse every control character, and a backslash anywhere.
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
 	}
 	return next
 }

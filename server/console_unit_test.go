@@ -85,6 +85,7 @@ func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
 		"/environments": "/environments", "/environments?x=1": "/environments?x=1",
 		"": "/", "https://evil.example/": "/", "//evil.example/": "/", "/\\evil.example": "/", "/a\r\nb": "/",
+		"/\t/evil.example": "/", "/\x00x": "/", "/x\x7f": "/", "/a\\b": "/", "/\n/evil.example": "/",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q; want %q", in, got, want)

@@ -31,6 +31,8 @@ var alwaysRefused = []netip.Prefix{
 	netip.MustParsePrefix("::/128"),
 	netip.MustParsePrefix("224.0.0.0/4"), // multicast
 	netip.MustParsePrefix("ff00::/8"),
+	netip.MustParsePrefix("240.0.0.0/4"), // reserved, broadcast
+	netip.MustParsePrefix("2001::/32"),   // Teredo: an IPv4 address hides inside, obfuscated
 }
 
 // private are dialed only when the allow-list covers them.
@@ -41,7 +43,32 @@ var private = []netip.Prefix{
 	netip.MustParsePrefix("172.16.0.0/12"),
 	netip.MustParsePrefix("192.168.0.0/16"),
 	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
+	netip.MustParsePrefix("198.18.0.0/15"), // benchmarking networks
+	netip.MustParsePrefix("192.0.0.0/24"),  // IETF protocol assignments
 	netip.MustParsePrefix("fc00::/7"),      // unique local
+}
+
+// IPv6 ranges that carry an IPv4 address, which is guarded as well.
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96") // the IPv4 address in the last 4 bytes
+	sixToFour  = netip.MustParsePrefix("2002::/16")    // in bytes 2 to 5
+	v4Compat   = netip.MustParsePrefix("::/96")        // deprecated IPv4-compatible: the last 4 bytes
+	nat64Local = netip.MustParsePrefix("64:ff9b:1::/48")
+)
+
+// embeddedIPv4 returns the IPv4 address an IPv6 address carries, if any.
+func embeddedIPv4(ip netip.Addr) (netip.Addr, bool) {
+	if !ip.Is6() {
+		return netip.Addr{}, false
+	}
+	b := ip.As16()
+	switch {
+	case nat64.Contains(ip), nat64Local.Contains(ip), v4Compat.Contains(ip):
+		return netip.AddrFrom4([4]byte(b[12:16])), true
+	case sixToFour.Contains(ip):
+		return netip.AddrFrom4([4]byte(b[2:6])), true
+	}
+	return netip.Addr{}, false
 }
 
 // deliveryTimeout bounds a whole test delivery.
@@ -53,9 +80,20 @@ const maxResponse = 2 << 10
 // errRefusedAddress marks a dial the guard refused.
 var errRefusedAddress = errors.New("refused address")
 
-// guardAddress decides whether ip may be dialed.
+// guardAddress decides whether ip may be dialed: not a zoned address (a
+// zone makes every prefix test false), nothing in alwaysRefused, nothing
+// private unless allowed, and otherwise only global unicast; an IPv4
+// address carried inside an IPv6 one must pass too.
 func guardAddress(ip netip.Addr, allow []netip.Prefix) error {
+	if ip.Zone() != "" {
+		return fmt.Errorf("%w: %s is a scoped (zoned) IPv6 address", errRefusedAddress, ip)
+	}
 	ip = ip.Unmap()
+	if v4, ok := embeddedIPv4(ip); ok && ip != netip.IPv6Unspecified() && ip != netip.IPv6Loopback() {
+		if err := guardAddress(v4, allow); err != nil {
+			return err
+		}
+	}
 	for _, p := range alwaysRefused {
 		if p.Contains(ip) {
 			return fmt.Errorf("%w: %s is link-local or otherwise never reachable from the platform", errRefusedAddress, ip)
@@ -70,6 +108,9 @@ func guardAddress(ip netip.Addr, allow []netip.Prefix) error {
 			}
 			return fmt.Errorf("%w: %s is a private address; allow it with --delivery-allow", errRefusedAddress, ip)
 		}
+	}
+	if !ip.IsGlobalUnicast() {
+		return fmt.Errorf("%w: %s is not a public unicast address", errRefusedAddress, ip)
 	}
 	return nil
 }

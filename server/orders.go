@@ -153,6 +153,22 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request, _ *call) error {
 	return writeLaunchPage(w, http.StatusOK, &signedOrder{CorrelationID: id, OrderURL: d.OrderURL, Orderdata: l.Orderdata, Signature: l.Signature})
 }
 
+// cspSafeHost reports whether host can stand in a Content-Security-Policy
+// source expression as it is: letters, digits, '.', '-', ':' and the
+// brackets of an IPv6 literal; nothing that ends or adds a directive.
+func cspSafeHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(".-:[]", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // launchScript submits the form at once; the page's Content-Security-Policy
 // allows exactly this script, by its hash.
 const launchScript = `document.getElementById("launch").submit();`
@@ -183,8 +199,8 @@ var launchPage = template.Must(template.New("launch").Parse(`<!doctype html>
 // resource, and form submission to the order URL's origin only.
 func writeLaunchPage(w http.ResponseWriter, status int, o *signedOrder) error {
 	u, err := url.Parse(o.OrderURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return invalid("the product's order URL is not http or https")
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !cspSafeHost(u.Host) {
+		return invalid("the product's order URL is not an http or https URL with a plain host name")
 	}
 	origin := u.Scheme + "://" + u.Host
 	h := w.Header()

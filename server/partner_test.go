@@ -374,6 +374,7 @@ func TestDeliveryGuard(t *testing.T) {
 		{"ipv6 link-local", "http://[fe80::1]/orders", ts, e, "link-local"},
 		{"loopback name", "http://localhost:9/orders", ts, e, "private address"},
 		{"private address", "http://10.1.2.3/orders", ts, e, "private address"},
+		{"NAT64 metadata", "http://[64:ff9b::a9fe:a9fe]/", allowedTS, ae, "link-local"},
 		{"metadata even when private ranges are allowed", "http://169.254.169.254/", allowedTS, ae, "link-local"},
 		{"redirect to another host", redirect.URL + "/orders", allowedTS, ae, "another host"},
 	} {
@@ -386,6 +387,20 @@ func TestDeliveryGuard(t *testing.T) {
 				t.Errorf("got %d %+v; want 400 delivery_refused mentioning %q", code, r, tc.want)
 			}
 		})
+	}
+}
+
+// TestOrderURLHosts: a host that could end a CSP directive, or carries an
+// IPv6 zone (which hides the address from prefix tests), is refused when the
+// product is saved; the dial-time guard refuses zones too (TestGuardAddress).
+func TestOrderURLHosts(t *testing.T) {
+	ts := startServer(t)
+	e := ts.newEnv("hosts")
+	for _, u := range []string{"http://[::1%25lo]:9/orders", "https://partner.example;script-src/x", "https://partner.example'/"} {
+		body, _ := json.Marshal(map[string]string{"name": "p", "order_url": u})
+		if code, b := ts.json("POST", "/v1/products", e.SecretKey, string(body), nil); code != 400 {
+			t.Errorf("%s: %d %s", u, code, b)
+		}
 	}
 }
 

@@ -106,7 +106,7 @@ func (s *Server) productView(ctx context.Context, p *hmacgate.Product) (productJ
 // checkOrderURL accepts absolute http and https URLs without credentials.
 func checkOrderURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || len(raw) > 2048 {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !cspSafeHost(u.Host) || u.User != nil || len(raw) > 2048 {
 		return invalid("order_url must be an absolute http or https URL without user info")
 	}
 	return nil
