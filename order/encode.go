@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -57,11 +56,11 @@ func Marshal(d OrderData) ([]byte, error) {
 
 // isDocumented reports whether k equals a documented field name, ignoring case.
 func isDocumented(k string) bool {
-	if strings.EqualFold(k, KeyTimestamp) {
+	if foldEqual(k, KeyTimestamp) {
 		return true
 	}
 	for _, s := range stringKeys {
-		if strings.EqualFold(k, s) {
+		if foldEqual(k, s) {
 			return true
 		}
 	}

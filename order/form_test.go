@@ -68,3 +68,41 @@ func TestDocumentedIndexes(t *testing.T) {
 		t.Error("two indexes share a field")
 	}
 }
+
+// TestKeyFolding: one equivalence for the small list, the map of many keys
+// and the documented names, lenient like the most lenient parsers.
+func TestKeyFolding(t *testing.T) {
+	same := [][2]string{{"currentUserId", "CURRENTUSERID"}, {"currentUserId", "currentUserıd"}, {"currentUserId", "currentUserİd"},
+		{"kelvin", "\u212aelvin"}, {"straße", "STRAßE"}, {"orderId", "orderId"}}
+	for _, p := range same {
+		if !foldEqual(p[0], p[1]) || foldKey(p[0]) != foldKey(p[1]) {
+			t.Errorf("%q and %q should fold together (foldEqual %v, keys %q %q)", p[0], p[1], foldEqual(p[0], p[1]), foldKey(p[0]), foldKey(p[1]))
+		}
+	}
+	for _, p := range [][2]string{{"orderId", "orderIds"}, {"a", "b"}, {"", "x"}} {
+		if foldEqual(p[0], p[1]) || foldKey(p[0]) == foldKey(p[1]) {
+			t.Errorf("%q and %q should differ", p[0], p[1])
+		}
+	}
+	// The same answer whether an object has few keys or many.
+	for _, n := range []int{1, 40} {
+		var set keySet
+		for i := range n {
+			set.add(string(rune('a'+i%26))+strconvItoa(i), -1)
+		}
+		if !set.add("Tıtle", -1) || set.add("TITLE", -1) || set.add("title", -1) {
+			t.Errorf("%d keys before: folding differs between the list and the map", n)
+		}
+	}
+	if documentedIndex("currentUserıd") != 1 {
+		t.Error("a dotless-i spelling of a documented key is not recognized")
+	}
+}
+
+func strconvItoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return strconvItoa(i/10) + digits[i%10:i%10+1]
+}

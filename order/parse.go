@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -445,7 +446,7 @@ func (s *keySet) add(key string, idx int) bool {
 	}
 	if s.large == nil {
 		for _, k := range s.small[:s.n] {
-			if strings.EqualFold(k, key) {
+			if foldEqual(k, key) {
 				return false
 			}
 		}
@@ -512,12 +513,63 @@ func documentedIndex(key string) int {
 		return i
 	}
 	for i, k := range documentedKeys {
-		if strings.EqualFold(k, key) {
+		if foldEqual(k, key) {
 			return i
 		}
 	}
 	return -1
 }
 
-// foldKey maps strings that are equal under case folding to one string.
-func foldKey(s string) string { return strings.ToLower(strings.ToUpper(s)) }
+// Keys are compared the way the most lenient JSON parsers match field
+// names: case-insensitively by upper-casing (.NET: 'ı' and 'i' are both
+// 'I'), by lower-casing (Java: 'İ' is 'i') and by Unicode simple case
+// folding (the Kelvin sign is 'K'). foldRune, foldEqual and foldKey are one
+// equivalence: two keys are the same when their runes map to the same
+// representatives.
+
+// foldRune maps a rune to the representative of its class: the smallest
+// rune in the simple case-folding orbits of the rune, its upper case and its
+// lower case.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		return r
+	}
+	least := r
+	for _, start := range [...]rune{r, unicode.ToUpper(r), unicode.ToLower(r)} {
+		for f := start; ; {
+			if f < least {
+				least = f
+			}
+			if f = unicode.SimpleFold(f); f == start {
+				break
+			}
+		}
+	}
+	return least
+}
+
+// foldEqual reports whether a and b are the same key under foldRune.
+func foldEqual(a, b string) bool {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb && foldRune(ra) != foldRune(rb) {
+			return false
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return a == b
+}
+
+// foldKey maps a key to the representative string of its class.
+func foldKey(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		b.WriteRune(foldRune(r))
+	}
+	return b.String()
+}
