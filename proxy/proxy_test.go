@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/testenv"
 	"github.com/hmacgate/hmacgate/order"
 	"github.com/hmacgate/hmacgate/proxy"
 )
@@ -94,25 +94,8 @@ func (u *upstream) requests() []seen {
 type testProxy struct {
 	*proxy.Proxy
 	dir  string
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 	url  string
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // writeSecrets writes the secrets to files secret0, secret1, … in dir and
@@ -132,7 +115,7 @@ func writeSecrets(t *testing.T, dir string, secrets ...string) []string {
 
 func startProxy(t *testing.T, up *upstream, edit func(*proxy.Config)) *testProxy {
 	t.Helper()
-	tp := &testProxy{dir: t.TempDir(), logs: &syncBuffer{}}
+	tp := &testProxy{dir: t.TempDir(), logs: &testenv.SyncBuffer{}}
 	u, _ := url.Parse(up.URL)
 	cfg := proxy.Config{
 		Listen:      "127.0.0.1:0",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/connect"
+	"github.com/hmacgate/hmacgate/internal/testenv"
 )
 
 func digest(t *testing.T, key, integration, connection string) string {
@@ -358,7 +359,7 @@ func TestNoSecretsInLogsOrResponses(t *testing.T) {
 	key := ts.newKey(e, `{}`)
 	ts.setMode(e, "report")
 	created := ts.seen.String()
-	ts.seen = &syncBuffer{}
+	ts.seen = &testenv.SyncBuffer{}
 	d := digest(t, key, "github", "user-1")
 	ts.connect(e, "github", "user-1", d, `{"api_key":"CREDENTIAL-api-key-value"}`)
 	ts.connect(e, "github", "user-2", strings.Repeat("ab", 32), `{"api_key":"CREDENTIAL-api-key-value"}`)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hmacgate/hmacgate/internal/testenv"
 	"github.com/hmacgate/hmacgate/server"
 )
 
@@ -23,27 +24,10 @@ type testServer struct {
 	d     *server.Daemon
 	base  string
 	admin string // admin token
-	logs  *syncBuffer
+	logs  *testenv.SyncBuffer
 	clock *clock
 	// seen collects every response body, to search for leaked secrets.
-	seen *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	seen *testenv.SyncBuffer
 }
 
 type clock struct {
@@ -65,7 +49,7 @@ func (c *clock) Add(d time.Duration) {
 
 func startServer(t *testing.T, allow ...netip.Prefix) *testServer {
 	t.Helper()
-	ts := &testServer{t: t, logs: &syncBuffer{}, seen: &syncBuffer{},
+	ts := &testServer{t: t, logs: &testenv.SyncBuffer{}, seen: &testenv.SyncBuffer{},
 		clock: &clock{t: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}}
 	var out bytes.Buffer
 	d, err := server.Open(context.Background(), server.Config{

@@ -28,13 +28,8 @@ func boolInt(b bool) int64 {
 
 // CreateProduct inserts a product.
 func (s *Store) CreateProduct(ctx context.Context, p *hmacgate.Product, audit hmacgate.AuditEntry) error {
-	return s.tx(ctx, func(t *sql.Tx) error {
-		if _, err := t.ExecContext(ctx, s.q["productInsert"], p.ID, p.EnvID, p.Name, p.OrderURL, boolInt(p.HMACEnabled),
-			ms(p.CreatedAt), ms(p.UpdatedAt)); err != nil {
-			return s.mapErr(err)
-		}
-		return s.audit(ctx, t, audit)
-	})
+	return s.exec(ctx, "productInsert", audit, p.ID, p.EnvID, p.Name, p.OrderURL, boolInt(p.HMACEnabled),
+		ms(p.CreatedAt), ms(p.UpdatedAt))
 }
 
 // Product returns one product.

@@ -113,8 +113,9 @@ func (s *Store) audit(ctx context.Context, t *sql.Tx, a hmacgate.AuditEntry) err
 	return err
 }
 
-// exec runs one statement and its audit entry in a transaction and fails
-// with ErrNotFound when the statement changed no row.
+// exec runs one statement (an insert, update or delete) and its audit entry
+// in a transaction; it fails with ErrConflict for a duplicate and with
+// ErrNotFound when the statement changed no row.
 func (s *Store) exec(ctx context.Context, query string, audit hmacgate.AuditEntry, args ...any) error {
 	return s.tx(ctx, func(t *sql.Tx) error {
 		res, err := t.ExecContext(ctx, s.q[query], args...)
