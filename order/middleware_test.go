@@ -164,11 +164,11 @@ func TestMiddlewareRefusals(t *testing.T) {
 	cases := refusalCases()
 	covered := map[string]bool{}
 	for _, tt := range cases {
-		covered[tt.want.Code] = true
+		covered[tt.want.Code()] = true
 	}
 	for _, e := range orderRefusalCodes {
-		if !covered[e.Code] {
-			t.Errorf("no case for %s", e.Code)
+		if !covered[e.Code()] {
+			t.Errorf("no case for %s", e.Code())
 		}
 	}
 	goodSig := order.Sign(refSecret, []byte(refOrderdata))
@@ -189,15 +189,15 @@ func TestMiddlewareRefusals(t *testing.T) {
 			}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, tt.req())
-			if w.Code != tt.want.Status {
-				t.Errorf("status %d; want %d (%s)", w.Code, tt.want.Status, w.Body)
+			if w.Code != tt.want.Status() {
+				t.Errorf("status %d; want %d (%s)", w.Code, tt.want.Status(), w.Body)
 			}
 			var got struct{ Error, Message string }
 			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
 				t.Fatalf("body is not JSON: %q", w.Body)
 			}
-			if got.Error != tt.want.Code || got.Message == "" {
-				t.Errorf("body %q; want error %q and a message", w.Body, tt.want.Code)
+			if got.Error != tt.want.Code() || got.Message == "" {
+				t.Errorf("body %q; want error %q and a message", w.Body, tt.want.Code())
 			}
 			if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 				t.Errorf("Content-Type %q", ct)
@@ -220,8 +220,8 @@ func TestMiddlewareRefusals(t *testing.T) {
 			if app.count() != wantApp {
 				t.Errorf("the application saw %d orders; want %d", app.count(), wantApp)
 			}
-			if n := len(seen.got); n == 0 || seen.got[n-1].Code != tt.want.Code {
-				t.Errorf("Observe got %v; want last code %s", seen.got, tt.want.Code)
+			if n := len(seen.got); n == 0 || seen.got[n-1].Code != tt.want.Code() {
+				t.Errorf("Observe got %v; want last code %s", seen.got, tt.want.Code())
 			}
 		})
 	}

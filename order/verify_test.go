@@ -92,7 +92,7 @@ func TestVerifyRefusals(t *testing.T) {
 			check := func(how string, o *order.Order, err error) {
 				t.Helper()
 				if !errors.Is(err, tt.want) {
-					t.Fatalf("%s: got %v; want %s", how, err, tt.want.Code)
+					t.Fatalf("%s: got %v; want %s", how, err, tt.want.Code())
 				}
 				if o != nil {
 					t.Errorf("%s: an order came with a refusal", how)

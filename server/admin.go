@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 type environmentJSON struct {
@@ -19,25 +19,25 @@ type environmentJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func envJSON(e *hmacgate.Environment) environmentJSON {
+func envJSON(e *platform.Environment) environmentJSON {
 	return environmentJSON{ID: e.ID, Name: e.Name, PublicKey: e.PublicKey, HMACMode: string(e.HMACMode), CreatedAt: e.CreatedAt}
 }
 
-func adminAudit(action, envID, detail string) hmacgate.AuditEntry {
-	return hmacgate.AuditEntry{Actor: "admin", Action: action, EnvID: envID, Detail: detail}
+func adminAudit(action, envID, detail string) platform.AuditEntry {
+	return platform.AuditEntry{Actor: "admin", Action: action, EnvID: envID, Detail: detail}
 }
 
 // newEnvironment creates an environment and returns it with its secret key,
 // which exists only here: the store keeps its hash.
-func (s *Server) newEnvironment(ctx context.Context, name string) (*hmacgate.Environment, string, error) {
+func (s *Server) newEnvironment(ctx context.Context, name string) (*platform.Environment, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 || !utf8.ValidString(name) {
 		return nil, "", invalid("name is required: 1 to 100 characters")
 	}
 	secret := randomToken(prefixSecret, 32)
-	env := &hmacgate.Environment{
+	env := &platform.Environment{
 		ID: randomToken("env_", 9), Name: name, PublicKey: randomToken(prefixPublic, 16),
-		SecretKeyHash: hashToken(secret), HMACMode: hmacgate.ModeOff, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
+		SecretKeyHash: hashToken(secret), HMACMode: platform.ModeOff, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
 	}
 	a := adminAudit("environment.create", env.ID, "name "+quote(env.Name))
 	a.At = env.CreatedAt

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // Token prefixes make leaked credentials easy for secret scanners to find.
@@ -54,17 +55,17 @@ func (s *Server) checkAdmin(ctx context.Context, r *http.Request) error {
 // console's login form.
 func (s *Server) checkAdminToken(ctx context.Context, tok string) error {
 	if tok == "" {
-		return hmacgate.ErrUnauthorized
+		return platform.ErrUnauthorized
 	}
 	want, err := s.store.Setting(ctx, settingAdminToken)
 	if err != nil {
-		if errors.Is(err, hmacgate.ErrNotFound) {
-			return hmacgate.ErrUnauthorized
+		if errors.Is(err, platform.ErrNotFound) {
+			return platform.ErrUnauthorized
 		}
 		return hmacgate.ErrUnavailable
 	}
 	if subtle.ConstantTimeCompare(hashToken(tok), want) != 1 {
-		return hmacgate.ErrUnauthorized
+		return platform.ErrUnauthorized
 	}
 	return nil
 }
@@ -73,12 +74,12 @@ func (s *Server) checkAdminToken(ctx context.Context, tok string) error {
 func (s *Server) checkEnv(ctx context.Context, r *http.Request) (*envState, error) {
 	tok := bearer(r)
 	if !strings.HasPrefix(tok, prefixSecret) {
-		return nil, hmacgate.ErrUnauthorized
+		return nil, platform.ErrUnauthorized
 	}
 	st, err := s.cache.bySecretKey(ctx, tok)
 	if err != nil {
-		if errors.Is(err, hmacgate.ErrNotFound) {
-			return nil, hmacgate.ErrUnauthorized
+		if errors.Is(err, platform.ErrNotFound) {
+			return nil, platform.ErrUnauthorized
 		}
 		return nil, s.unavailable(err)
 	}
@@ -89,24 +90,24 @@ func (s *Server) checkEnv(ctx context.Context, r *http.Request) (*envState, erro
 // hash replaces the stored one; otherwise, if none is stored, a new token is
 // made and returned (to be shown once). It returns "" when nothing new was
 // made.
-func EnsureAdminToken(ctx context.Context, store hmacgate.Store, token string) (string, error) {
+func EnsureAdminToken(ctx context.Context, store platform.Store, token string) (string, error) {
 	if token != "" {
 		return "", store.SetSetting(ctx, settingAdminToken, hashToken(token),
-			hmacgate.AuditEntry{Actor: "system", Action: "admin.token.set", Detail: "from HMACGATE_ADMIN_TOKEN"})
+			platform.AuditEntry{Actor: "system", Action: "admin.token.set", Detail: "from HMACGATE_ADMIN_TOKEN"})
 	}
 	if _, err := store.Setting(ctx, settingAdminToken); err == nil {
 		return "", nil
-	} else if !errors.Is(err, hmacgate.ErrNotFound) {
+	} else if !errors.Is(err, platform.ErrNotFound) {
 		return "", err
 	}
 	return ResetAdminToken(ctx, store)
 }
 
 // ResetAdminToken makes a new admin token, stores its hash and returns it.
-func ResetAdminToken(ctx context.Context, store hmacgate.Store) (string, error) {
+func ResetAdminToken(ctx context.Context, store platform.Store) (string, error) {
 	tok := randomToken(prefixAdmin, 32)
 	err := store.SetSetting(ctx, settingAdminToken, hashToken(tok),
-		hmacgate.AuditEntry{Actor: "system", Action: "admin.token.reset"})
+		platform.AuditEntry{Actor: "system", Action: "admin.token.reset"})
 	if err != nil {
 		return "", err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/connect"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // verdict is what the gate found of a call's digest.
@@ -27,7 +28,7 @@ type admission struct {
 	env           *envState
 	integrationID string
 	connectionID  string
-	authMode      hmacgate.AuthMode
+	authMode      platform.AuthMode
 }
 
 // admit is the connect gate. It resolves the environment from its public
@@ -37,19 +38,19 @@ type admission struct {
 func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
 	pk := p.publicKey
 	if pk == "" {
-		return nil, hmacgate.ErrUnauthorized.With("the connect call needs the environment's public_key")
+		return nil, platform.ErrUnauthorized.With("the connect call needs the environment's public_key")
 	}
 	st, err := s.cache.byPublicKey(r.Context(), pk)
 	if err != nil {
-		if errors.Is(err, hmacgate.ErrNotFound) {
-			return nil, hmacgate.ErrUnauthorized.With("unknown public_key")
+		if errors.Is(err, platform.ErrNotFound) {
+			return nil, platform.ErrUnauthorized.With("unknown public_key")
 		}
 		return nil, s.unavailable(err)
 	}
 	integrationID, connectionID := r.PathValue("integration"), p.connectionID
 	mode, ok := st.integrations[integrationID]
 	if !ok {
-		return nil, hmacgate.ErrNotFound.With("no integration " + quote(integrationID) + " in this environment")
+		return nil, platform.ErrNotFound.With("no integration " + quote(integrationID) + " in this environment")
 	}
 	if connectionID == "" {
 		return nil, invalid("connection_id is required")
@@ -62,14 +63,14 @@ func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
 	if v != verdictUnchecked {
 		s.report.add(st.env.ID, v)
 	}
-	if envMode == hmacgate.ModeEnforce && v != verdictValid {
+	if envMode == platform.ModeEnforce && v != verdictValid {
 		s.metrics.connect.WithLabelValues(string(envMode), string(v), "refused").Inc()
 		if derr == nil {
 			derr = hmacgate.ErrMissingHMAC
 		}
 		return nil, derr
 	}
-	if envMode == hmacgate.ModeReport && v != verdictValid {
+	if envMode == platform.ModeReport && v != verdictValid {
 		// Report mode: accept, and say what enforce would have done.
 		s.log.Warn("connect call would be refused under enforce", "env", st.env.ID, "integration", integrationID,
 			"code", hmacgate.ErrorCode(derr))
@@ -82,7 +83,7 @@ func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
 // (connect.VerifyAt); the digest itself is never logged or echoed.
 func (s *Server) checkDigest(st *envState, integrationID, connectionID, digest string) (verdict, error) {
 	if st.keyring == nil {
-		if st.env.HMACMode == hmacgate.ModeOff {
+		if st.env.HMACMode == platform.ModeOff {
 			return verdictUnchecked, nil
 		}
 		return verdictInvalid, hmacgate.ErrUnavailable.With("HMAC is on but the environment has no key")
@@ -117,7 +118,7 @@ func (s *Server) storeConnection(w http.ResponseWriter, r *http.Request, adm *ad
 	if err != nil {
 		return err
 	}
-	c := &hmacgate.Connection{EnvID: adm.env.env.ID, IntegrationID: adm.integrationID, ConnectionID: adm.connectionID,
+	c := &platform.Connection{EnvID: adm.env.env.ID, IntegrationID: adm.integrationID, ConnectionID: adm.connectionID,
 		UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
 	if creds != nil {
 		plain, _ := json.Marshal(creds)
@@ -142,14 +143,14 @@ func connContext(envID, integrationID, connectionID string) string {
 
 // credentialsFor checks the end user's credentials against the
 // integration's auth mode.
-func credentialsFor(mode hmacgate.AuthMode, p *params) (map[string]string, error) {
+func credentialsFor(mode platform.AuthMode, p *params) (map[string]string, error) {
 	c := p.credentials
 	switch mode {
-	case hmacgate.AuthAPIKey:
+	case platform.AuthAPIKey:
 		if c["api_key"] == "" || len(c) != 1 {
 			return nil, invalid(`this integration takes an API key: send {"credentials": {"api_key": "…"}}`)
 		}
-	case hmacgate.AuthBasic:
+	case platform.AuthBasic:
 		if c["username"] == "" || len(c) != 2 || c["password"] == "" {
 			return nil, invalid(`this integration takes basic credentials: send {"credentials": {"username": "…", "password": "…"}}`)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // The console is the platform's web interface, served at / by the same
@@ -159,7 +160,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	status := hmacgate.HTTPStatus(err)
 	ev := errorView{Status: status, Code: hmacgate.ErrorCode(err), Message: consoleMessage(err)}
 	switch {
-	case ev.Code == errCSRF.Code:
+	case ev.Code == errCSRF.Code():
 		ev.Back = "Go back, reload the page and send the form again."
 	case status == http.StatusBadRequest || status == http.StatusConflict:
 		ev.Back = "Go back, correct the form and send it again."
@@ -178,9 +179,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 // that point at API routes point at the console's pages instead.
 func consoleMessage(err error) string {
 	switch hmacgate.ErrorCode(err) {
-	case hmacgate.ErrNoKey.Code:
+	case platform.ErrNoKey.Code():
 		return "The environment has no HMAC key: generate or paste one under \"HMAC key\" before switching HMAC on."
-	case hmacgate.ErrNoSecret.Code:
+	case platform.ErrNoSecret.Code():
 		return "HMAC is on for this product but it has no secret yet: generate one on its credentials page first."
 	}
 	return hmacgate.ErrorMessage(err)
@@ -189,9 +190,9 @@ func consoleMessage(err error) string {
 // notFound answers requests that match no route: a page for browsers,
 // JSON for everyone else.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	err := hmacgate.ErrNotFound.With("no route " + r.Method + " " + r.URL.Path)
+	err := platform.ErrNotFound.With("no route " + r.Method + " " + r.URL.Path)
 	if wantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
-		s.renderError(w, r, hmacgate.ErrNotFound.With("There is no page at this address."))
+		s.renderError(w, r, platform.ErrNotFound.With("There is no page at this address."))
 		return
 	}
 	hmacgate.WriteError(w, err)
@@ -202,7 +203,7 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request, _ *call) error {
 	name := r.PathValue("name")
 	b, err := assetFS.ReadFile("assets/" + name)
 	if err != nil || name == "sdk.js" {
-		return hmacgate.ErrNotFound
+		return platform.ErrNotFound
 	}
 	h := w.Header()
 	switch path.Ext(name) {
@@ -272,7 +273,7 @@ func (s *Server) inEnvironment(h func(http.ResponseWriter, *http.Request, *call)
 		st, err := s.cache.get(r.Context(), r.PathValue("env"))
 		if err != nil {
 			if isNotFound(err) {
-				return hmacgate.ErrNotFound.With("There is no such environment; it may have been deleted.")
+				return platform.ErrNotFound.With("There is no such environment; it may have been deleted.")
 			}
 			return s.unavailable(err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/connect"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // shownOnce is a key or secret on the one page that shows it.
@@ -209,7 +210,7 @@ func (s *Server) modeChange(w http.ResponseWriter, r *http.Request, c *call) err
 			Consequence: modeConsequence(mode, rep),
 			Fields:      [][2]string{{"mode", string(mode)}},
 			Button:      "Switch to " + string(mode),
-			Danger:      mode != hmacgate.ModeReport,
+			Danger:      mode != platform.ModeReport,
 			Cancel:      "/environments/" + c.env.env.ID,
 		})
 	}
@@ -221,10 +222,10 @@ func (s *Server) modeChange(w http.ResponseWriter, r *http.Request, c *call) err
 
 // modeConsequence says in plain words what switching to mode does, with
 // the last day's numbers.
-func modeConsequence(mode hmacgate.HMACMode, rep *Report) []string {
+func modeConsequence(mode platform.HMACMode, rep *Report) []string {
 	total, bad := rep.Valid+rep.Missing+rep.Invalid, rep.Missing+rep.Invalid
 	switch mode {
-	case hmacgate.ModeEnforce:
+	case platform.ModeEnforce:
 		out := []string{"Every connect call without a valid digest will be refused with 401 (missing_hmac or invalid_hmac)."}
 		switch {
 		case total == 0:
@@ -236,7 +237,7 @@ func modeConsequence(mode hmacgate.HMACMode, rep *Report) []string {
 			out = append(out, fmt.Sprintf("All %d connect calls in the last 24 h had a valid digest: none of them would have been refused.", total))
 		}
 		return out
-	case hmacgate.ModeReport:
+	case platform.ModeReport:
 		return []string{"Every connect call is accepted. Calls without a valid digest are counted and logged, so you can see whether your code is ready before enforcing."}
 	}
 	return []string{
@@ -388,7 +389,7 @@ func (s *Server) demoPage(w http.ResponseWriter, r *http.Request, c *call) error
 // returns the digest (never the key) as JSON.
 func (s *Server) demoDigest(w http.ResponseWriter, r *http.Request, c *call) error {
 	if c.env.keyring == nil {
-		return hmacgate.ErrNoKey.With("the environment has no HMAC key yet: generate one on the settings page")
+		return platform.ErrNoKey.With("the environment has no HMAC key yet: generate one on the settings page")
 	}
 	d, err := connect.Digest(c.env.keyring.Primary(), r.PostForm.Get("integration"), r.PostForm.Get("connection"))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // loginView is the data of the login page.
@@ -34,7 +35,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 	}
 	err := s.openSession(w, r, r.PostForm.Get("token"))
 	if err != nil {
-		if hmacgate.ErrorCode(err) == hmacgate.ErrUnauthorized.Code {
+		if hmacgate.ErrorCode(err) == platform.ErrUnauthorized.Code() {
 			return s.renderLogin(w, r, http.StatusUnauthorized, next,
 				&notice{Kind: "error", Text: "That is not the admin token. It was printed once, as \"admin token: hga_…\", when the server first started; `hmacgate admin reset-token` makes a new one."})
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // # Console sessions
@@ -53,8 +54,8 @@ type consoleSession struct {
 }
 
 // errCSRF refuses a form post without a valid token.
-var errCSRF = &hmacgate.Error{Code: "csrf_failed", Status: http.StatusForbidden,
-	Message: "this form did not come from the console's own page, or the page is too old: reload it and try again"}
+var errCSRF = hmacgate.NewError("csrf_failed", http.StatusForbidden,
+	"this form did not come from the console's own page, or the page is too old: reload it and try again")
 
 func sessionSetting(token string) string {
 	h := sha256.Sum256([]byte(token))
@@ -84,7 +85,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request, adminToken 
 	value := binary.BigEndian.AppendUint64(nil, uint64(expires.UnixMilli()))
 	value = append(value, adminFingerprint(adminHash)...)
 	err = s.store.SetSetting(ctx, sessionSetting(token), value,
-		hmacgate.AuditEntry{Actor: "admin", Action: "console.login", Detail: "session until " + expires.UTC().Format(time.RFC3339)})
+		platform.AuditEntry{Actor: "admin", Action: "console.login", Detail: "session until " + expires.UTC().Format(time.RFC3339)})
 	if err != nil {
 		return s.storeErr(err)
 	}
@@ -97,33 +98,33 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request, adminToken 
 func (s *Server) checkSession(r *http.Request) (*consoleSession, error) {
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" || len(ck.Value) > 100 {
-		return nil, hmacgate.ErrUnauthorized
+		return nil, platform.ErrUnauthorized
 	}
 	ctx := r.Context()
 	value, err := s.store.Setting(ctx, sessionSetting(ck.Value))
 	if isNotFound(err) {
-		return nil, hmacgate.ErrUnauthorized
+		return nil, platform.ErrUnauthorized
 	} else if err != nil {
 		return nil, s.unavailable(err)
 	}
 	if len(value) != 8+16 {
-		return nil, hmacgate.ErrUnauthorized // ended by logout
+		return nil, platform.ErrUnauthorized // ended by logout
 	}
 	expires := time.UnixMilli(int64(binary.BigEndian.Uint64(value[:8])))
 	if !s.now().Before(expires) {
 		// Expired: forget it (best effort; a failure leaves a dead row).
-		_ = s.store.DeleteSetting(ctx, sessionSetting(ck.Value), hmacgate.AuditEntry{})
-		return nil, hmacgate.ErrUnauthorized
+		_ = s.store.DeleteSetting(ctx, sessionSetting(ck.Value), platform.AuditEntry{})
+		return nil, platform.ErrUnauthorized
 	}
 	adminHash, err := s.store.Setting(ctx, settingAdminToken)
 	if err != nil {
 		if isNotFound(err) {
-			return nil, hmacgate.ErrUnauthorized
+			return nil, platform.ErrUnauthorized
 		}
 		return nil, s.unavailable(err)
 	}
 	if subtle.ConstantTimeCompare(adminFingerprint(adminHash), value[8:]) != 1 {
-		return nil, hmacgate.ErrUnauthorized // the admin token was reset
+		return nil, platform.ErrUnauthorized // the admin token was reset
 	}
 	return &consoleSession{token: ck.Value, expires: expires}, nil
 }
@@ -131,7 +132,7 @@ func (s *Server) checkSession(r *http.Request) (*consoleSession, error) {
 // closeSession ends a session for good and clears its cookie.
 func (s *Server) closeSession(w http.ResponseWriter, r *http.Request, sess *consoleSession) error {
 	err := s.store.DeleteSetting(r.Context(), sessionSetting(sess.token),
-		hmacgate.AuditEntry{Actor: "admin", Action: "console.logout"})
+		platform.AuditEntry{Actor: "admin", Action: "console.logout"})
 	if err != nil && !isNotFound(err) {
 		return s.storeErr(err)
 	}

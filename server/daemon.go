@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/postgres"
 	"github.com/hmacgate/hmacgate/redisbus"
 	replayredis "github.com/hmacgate/hmacgate/replay/redis"
@@ -69,7 +70,7 @@ type Config struct {
 // Tests start it in-process with Addr ":0"-style listen addresses.
 type Daemon struct {
 	cfg     Config
-	store   hmacgate.Store
+	store   platform.Store
 	redis   *redis.Client
 	server  *Server
 	api     *http.Server
@@ -184,7 +185,7 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 
 // OpenStore opens PostgreSQL when a database URL is given, else SQLite in
 // the data directory.
-func OpenStore(ctx context.Context, cfg Config) (hmacgate.Store, error) {
+func OpenStore(ctx context.Context, cfg Config) (platform.Store, error) {
 	if cfg.DatabaseURL != "" {
 		return postgres.Open(ctx, cfg.DatabaseURL)
 	}
@@ -226,11 +227,11 @@ func loadMasterKey(cfg Config) (hmacgate.Key, error) {
 	return k, nil
 }
 
-func checkMasterKey(ctx context.Context, store hmacgate.Store, sealer *seal.Sealer) error {
+func checkMasterKey(ctx context.Context, store platform.Store, sealer *seal.Sealer) error {
 	const want = "hmacgate master key check"
 	sealed, err := store.Setting(ctx, settingMasterCheck)
-	if errors.Is(err, hmacgate.ErrNotFound) {
-		return store.SetSetting(ctx, settingMasterCheck, sealer.Seal([]byte(want), settingMasterCheck), hmacgate.AuditEntry{})
+	if errors.Is(err, platform.ErrNotFound) {
+		return store.SetSetting(ctx, settingMasterCheck, sealer.Seal([]byte(want), settingMasterCheck), platform.AuditEntry{})
 	}
 	if err != nil {
 		return err
@@ -256,7 +257,7 @@ func (d *Daemon) AdminAddr() string {
 func (d *Daemon) Server() *Server { return d.server }
 
 // Store returns the daemon's store.
-func (d *Daemon) Store() hmacgate.Store { return d.store }
+func (d *Daemon) Store() platform.Store { return d.store }
 
 // Run serves until ctx is done, then shuts down gracefully: in-flight
 // requests finish (up to ShutdownTimeout), report counts are flushed, the

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // Deliveries of test orders call URLs that customers choose, from inside the
@@ -162,13 +162,13 @@ type delivery struct {
 func (s *Server) deliver(ctx context.Context, orderURL string, form url.Values) (delivery, error) {
 	u, err := url.Parse(orderURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return delivery{}, hmacgate.ErrDeliveryRefused.With("the order URL must be http or https")
+		return delivery{}, platform.ErrDeliveryRefused.With("the order URL must be http or https")
 	}
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "POST", orderURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return delivery{}, hmacgate.ErrDeliveryRefused.With("the order URL is not valid")
+		return delivery{}, platform.ErrDeliveryRefused.With("the order URL is not valid")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "hmacgate-test-delivery")
@@ -181,7 +181,7 @@ func (s *Server) deliver(ctx context.Context, orderURL string, form url.Values) 
 			if i := strings.Index(msg, errRefusedAddress.Error()+": "); i >= 0 {
 				msg = msg[i+len(errRefusedAddress.Error())+2:]
 			}
-			return delivery{}, hmacgate.ErrDeliveryRefused.With("not delivered: " + msg)
+			return delivery{}, platform.ErrDeliveryRefused.With("not delivered: " + msg)
 		}
 		return delivery{Latency: lat, Error: deliveryError(err)}, nil
 	}

@@ -12,16 +12,17 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // envAudit is the audit entry of a change to the call's environment, made
 // by the call's actor: the environment's secret key or the console's admin.
-func envAudit(c *call, action, detail string) hmacgate.AuditEntry {
+func envAudit(c *call, action, detail string) platform.AuditEntry {
 	actor := c.actor
 	if actor == "" {
 		actor = "env:" + c.env.env.ID
 	}
-	return hmacgate.AuditEntry{Actor: actor, EnvID: c.env.env.ID, Action: action, Detail: detail}
+	return platform.AuditEntry{Actor: actor, EnvID: c.env.env.ID, Action: action, Detail: detail}
 }
 
 func (s *Server) currentEnvironment(w http.ResponseWriter, _ *http.Request, c *call) error {
@@ -57,7 +58,7 @@ type integrationInput struct {
 
 // addIntegration checks and stores a new integration of the call's
 // environment.
-func (s *Server) addIntegration(ctx context.Context, c *call, in integrationInput) (*hmacgate.Integration, error) {
+func (s *Server) addIntegration(ctx context.Context, c *call, in integrationInput) (*platform.Integration, error) {
 	if !integrationID.MatchString(in.ID) {
 		return nil, invalid("id must match [a-z0-9][a-z0-9._-]{0,63} (no ':')")
 	}
@@ -67,14 +68,14 @@ func (s *Server) addIntegration(ctx context.Context, c *call, in integrationInpu
 	if len(in.Name) > 100 {
 		return nil, invalid("name is longer than 100 characters")
 	}
-	mode := hmacgate.AuthMode(in.AuthMode)
+	mode := platform.AuthMode(in.AuthMode)
 	if in.AuthMode == "" {
-		mode = hmacgate.AuthNone
+		mode = platform.AuthNone
 	}
 	if !mode.Valid() {
 		return nil, invalid(`auth_mode must be "none", "api_key" or "basic"`)
 	}
-	it := &hmacgate.Integration{EnvID: c.env.env.ID, ID: in.ID, Name: in.Name, AuthMode: mode, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	it := &platform.Integration{EnvID: c.env.env.ID, ID: in.ID, Name: in.Name, AuthMode: mode, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
 	if err := s.store.CreateIntegration(ctx, it, envAudit(c, "integration.create", in.ID)); err != nil {
 		return nil, s.storeErr(err)
 	}
@@ -116,14 +117,14 @@ type connJSON struct {
 	Credentials   map[string]string `json:"credentials,omitempty"`
 }
 
-func connectionJSON(c *hmacgate.Connection, creds map[string]string) connJSON {
+func connectionJSON(c *platform.Connection, creds map[string]string) connJSON {
 	return connJSON{c.IntegrationID, c.ConnectionID, c.CreatedAt, c.UpdatedAt, creds}
 }
 
 // connectionFilter reads a connection listing's parameters: integration,
 // search, after (the cursor) and limit (1 to 500, default 50).
-func connectionFilter(envID string, q url.Values) (hmacgate.ConnectionFilter, error) {
-	f := hmacgate.ConnectionFilter{EnvID: envID, IntegrationID: q.Get("integration"), Search: q.Get("search"),
+func connectionFilter(envID string, q url.Values) (platform.ConnectionFilter, error) {
+	f := platform.ConnectionFilter{EnvID: envID, IntegrationID: q.Get("integration"), Search: q.Get("search"),
 		After: q.Get("after"), Limit: 50}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -137,7 +138,7 @@ func connectionFilter(envID string, q url.Values) (hmacgate.ConnectionFilter, er
 
 // connectionPage returns one page of connections and the cursor of the
 // next page ("" on the last one).
-func (s *Server) connectionPage(ctx context.Context, f hmacgate.ConnectionFilter) ([]*hmacgate.Connection, string, error) {
+func (s *Server) connectionPage(ctx context.Context, f platform.ConnectionFilter) ([]*platform.Connection, string, error) {
 	limit := f.Limit
 	f.Limit++ // one more tells whether a next page exists
 	list, err := s.store.Connections(ctx, f)
@@ -215,7 +216,7 @@ type keyJSON struct {
 	CreatedAt time.Time  `json:"created_at"`
 }
 
-func keysJSON(keys []hmacgate.StoredKey) []keyJSON {
+func keysJSON(keys []platform.StoredKey) []keyJSON {
 	out := make([]keyJSON, 0, len(keys))
 	for _, k := range keys {
 		j := keyJSON{ID: k.ID, Status: "current", CreatedAt: k.CreatedAt}
@@ -236,7 +237,7 @@ type newKey struct {
 	// RetirePreviousAt is when the keys that were current stop working.
 	RetirePreviousAt time.Time
 	// Keys are the environment's keys now, newest first.
-	Keys []hmacgate.StoredKey
+	Keys []platform.StoredKey
 }
 
 // retireTime reads when the previous keys retire: "" (the default delay),
@@ -284,7 +285,7 @@ func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, reti
 		return nil, err
 	}
 	id := randomToken("key_", 9)
-	sk := &hmacgate.StoredKey{ID: id, EnvID: c.env.env.ID, CreatedAt: now,
+	sk := &platform.StoredKey{ID: id, EnvID: c.env.env.ID, CreatedAt: now,
 		Sealed: s.sealer.Seal([]byte(key.Reveal()), keyContext(c.env.env.ID, id))}
 	detail := "key " + id + "; previous keys retire at " + retire.Format(time.RFC3339)
 	if err := s.store.AddHMACKey(ctx, sk, retire, envAudit(c, "hmac.key.create", detail)); err != nil {
@@ -328,18 +329,18 @@ func (s *Server) listHMACKeys(w http.ResponseWriter, r *http.Request, c *call) e
 
 // checkMode says whether the call's environment may switch to the mode
 // named raw: it must be a mode, and report and enforce need a key.
-func (s *Server) checkMode(ctx context.Context, c *call, raw string) (hmacgate.HMACMode, error) {
-	mode := hmacgate.HMACMode(raw)
+func (s *Server) checkMode(ctx context.Context, c *call, raw string) (platform.HMACMode, error) {
+	mode := platform.HMACMode(raw)
 	if !mode.Valid() {
 		return "", invalid(`mode must be "off", "report" or "enforce"`)
 	}
-	if mode != hmacgate.ModeOff {
+	if mode != platform.ModeOff {
 		keys, err := s.store.HMACKeys(ctx, c.env.env.ID, s.now())
 		if err != nil {
 			return "", s.storeErr(err)
 		}
 		if len(keys) == 0 {
-			return "", hmacgate.ErrNoKey
+			return "", platform.ErrNoKey
 		}
 	}
 	return mode, nil
@@ -347,7 +348,7 @@ func (s *Server) checkMode(ctx context.Context, c *call, raw string) (hmacgate.H
 
 // changeMode switches the call's environment to the mode named raw and
 // returns the mode it had.
-func (s *Server) changeMode(ctx context.Context, c *call, raw string) (previous hmacgate.HMACMode, err error) {
+func (s *Server) changeMode(ctx context.Context, c *call, raw string) (previous platform.HMACMode, err error) {
 	mode, err := s.checkMode(ctx, c, raw)
 	if err != nil {
 		return "", err
@@ -402,7 +403,7 @@ func (s *Server) buildReport(ctx context.Context, st *envState) (*Report, error)
 	if err != nil {
 		return nil, s.storeErr(err)
 	}
-	by := map[int64]hmacgate.ReportCount{}
+	by := map[int64]platform.ReportCount{}
 	for _, rc := range rows {
 		by[rc.Hour.Unix()] = rc
 	}
@@ -424,7 +425,7 @@ func verdictText(r *Report) string {
 		return "No connect calls with a key to check against in the last 24 h: make some calls in report mode before switching to enforce."
 	case bad == 0:
 		return fmt.Sprintf("All %d connect calls in the last 24 h had a valid digest: switching to enforce would reject none of them.", total)
-	case r.Mode == string(hmacgate.ModeEnforce):
+	case r.Mode == string(platform.ModeEnforce):
 		return fmt.Sprintf("%d of %d connect calls in the last 24 h were refused: %d had no digest and %d a wrong one.", bad, total, r.Missing, r.Invalid)
 	}
 	return fmt.Sprintf("%d of %d connect calls in the last 24 h had no digest (%d) or a wrong one (%d): switching to enforce would reject them.",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/order"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // The fiddle checks a signed order for anyone, without login: paste the
@@ -42,7 +43,7 @@ type fiddleResponse struct {
 // It comes before the body is read, so a flood costs no parsing.
 func (s *Server) fiddleAllowed(r *http.Request) error {
 	if !s.limiter.allow(clientIP(r), s.now()) {
-		return hmacgate.ErrRateLimited
+		return platform.ErrRateLimited
 	}
 	return nil
 }

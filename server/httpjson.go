@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // maxBody bounds every request body the API reads.
@@ -33,7 +34,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-func invalid(msg string) error { return hmacgate.ErrInvalidRequest.With(msg) }
+func invalid(msg string) error { return platform.ErrInvalidRequest.With(msg) }
 
 // decodeJSON reads a bounded JSON body into v, refusing unknown fields and
 // trailing data. An empty body leaves v as it is.

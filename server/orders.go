@@ -14,6 +14,7 @@ import (
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/order"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // launchLinkTTL is how long GET /launch/{correlationId} works: as long as
@@ -65,7 +66,7 @@ func (o *signedOrder) form() url.Values {
 
 // buildOrder makes orderdata with the current time, a new correlation ID
 // and the product's order URL, and signs it when HMAC is on.
-func (s *Server) buildOrder(ctx context.Context, p *hmacgate.Product, in *orderRequest) (*signedOrder, error) {
+func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *orderRequest) (*signedOrder, error) {
 	d := order.OrderData{
 		Timestamp:      s.now().UnixMilli(),
 		User:           order.User{ID: in.User.ID, Email: in.User.Email, Name: in.User.Name},
@@ -105,7 +106,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	l := &hmacgate.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "launch",
+	l := &platform.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "launch",
 		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, Result: "created"}
 	if err := s.store.CreateLaunch(r.Context(), l); err != nil {
 		return s.storeErr(err)
@@ -138,11 +139,11 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request, _ *call) error {
 		if err != nil && !isNotFound(err) {
 			return s.unavailable(err)
 		}
-		return hmacgate.ErrNotFound.With("this launch link does not exist or has expired; launch the order again")
+		return platform.ErrNotFound.With("this launch link does not exist or has expired; launch the order again")
 	}
 	if err := s.store.UseLaunch(r.Context(), id, s.now()); err != nil {
 		if isNotFound(err) {
-			return hmacgate.ErrNotFound.With("this launch link was used already; launch the order again")
+			return platform.ErrNotFound.With("this launch link was used already; launch the order again")
 		}
 		return s.unavailable(err)
 	}
@@ -245,7 +246,7 @@ func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, i
 		return nil, err
 	}
 	d, derr := s.deliver(ctx, p.OrderURL, o.form())
-	l := &hmacgate.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "test",
+	l := &platform.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "test",
 		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, LatencyMS: d.Latency}
 	switch {
 	case derr != nil:

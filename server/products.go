@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // DefaultPropagation is how long a regenerated product secret propagates
@@ -39,7 +40,7 @@ type secretJSON struct {
 
 // secretSchedule says, at a time, which secret signs and what each is.
 type secretSchedule struct {
-	signing  *hmacgate.ProductSecret // nil: none can sign yet
+	signing  *platform.ProductSecret // nil: none can sign yet
 	switchAt time.Time               // when a propagating secret starts signing; zero if none
 	views    []secretJSON
 }
@@ -48,7 +49,7 @@ type secretSchedule struct {
 // The newest secret whose ActiveFrom has come signs; newer ones are
 // propagating (and so is the signing one, while they are); older ones were
 // retired when their successor started signing.
-func schedule(secrets []hmacgate.ProductSecret, now time.Time) secretSchedule {
+func schedule(secrets []platform.ProductSecret, now time.Time) secretSchedule {
 	var sc secretSchedule
 	signingIdx := -1
 	for i := range secrets {
@@ -82,7 +83,7 @@ func schedule(secrets []hmacgate.ProductSecret, now time.Time) secretSchedule {
 }
 
 // productView is a product with the state of its secrets now.
-func (s *Server) productView(ctx context.Context, p *hmacgate.Product) (productJSON, error) {
+func (s *Server) productView(ctx context.Context, p *platform.Product) (productJSON, error) {
 	secrets, err := s.store.ProductSecrets(ctx, p.EnvID, p.ID)
 	if err != nil {
 		return productJSON{}, s.storeErr(err)
@@ -137,7 +138,7 @@ func (s *Server) addProduct(ctx context.Context, c *call, in productInput) (prod
 		return productJSON{}, err
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	p := &hmacgate.Product{ID: randomToken("prod_", 9), EnvID: c.env.env.ID, Name: name, OrderURL: in.OrderURL,
+	p := &platform.Product{ID: randomToken("prod_", 9), EnvID: c.env.env.ID, Name: name, OrderURL: in.OrderURL,
 		HMACEnabled: in.HMACEnabled == nil || *in.HMACEnabled, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateProduct(ctx, p, envAudit(c, "product.create", p.ID+" "+quote(p.Name))); err != nil {
 		return productJSON{}, s.storeErr(err)
@@ -320,7 +321,7 @@ func (s *Server) addProductSecret(ctx context.Context, c *call, productID, propa
 		activeFrom = last.Add(time.Millisecond) // the newest secret always takes over last
 	}
 	secret := hmacgate.GenerateKey()
-	ps := &hmacgate.ProductSecret{ID: randomToken("sec_", 9), ProductID: p.ID, EnvID: p.EnvID, CreatedAt: now, ActiveFrom: activeFrom}
+	ps := &platform.ProductSecret{ID: randomToken("sec_", 9), ProductID: p.ID, EnvID: p.EnvID, CreatedAt: now, ActiveFrom: activeFrom}
 	ps.Sealed = s.sealer.Seal([]byte(secret.Reveal()), secretContext(p.EnvID, p.ID, ps.ID))
 	detail := p.ID + ": secret " + ps.ID + " signs from " + activeFrom.Format(time.RFC3339)
 	if err := s.store.AddProductSecret(ctx, ps, envAudit(c, "product.secret.create", detail)); err != nil {
@@ -352,14 +353,14 @@ func (s *Server) createProductSecret(w http.ResponseWriter, r *http.Request, c *
 }
 
 // signingSecret returns the key that signs a product's orders now.
-func (s *Server) signingSecret(ctx context.Context, p *hmacgate.Product) (hmacgate.Key, string, error) {
+func (s *Server) signingSecret(ctx context.Context, p *platform.Product) (hmacgate.Key, string, error) {
 	secrets, err := s.store.ProductSecrets(ctx, p.EnvID, p.ID)
 	if err != nil {
 		return hmacgate.Key{}, "", s.storeErr(err)
 	}
 	sc := schedule(secrets, s.now())
 	if sc.signing == nil {
-		return hmacgate.Key{}, "", hmacgate.ErrNoSecret
+		return hmacgate.Key{}, "", platform.ErrNoSecret
 	}
 	plain, err := s.sealer.Open(sc.signing.Sealed, secretContext(p.EnvID, p.ID, sc.signing.ID))
 	if err != nil {

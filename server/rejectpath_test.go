@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/seal"
 	"github.com/hmacgate/hmacgate/server"
 	"github.com/hmacgate/hmacgate/sqlite"
@@ -17,41 +18,41 @@ import (
 
 // countingStore counts every call that reaches the database.
 type countingStore struct {
-	hmacgate.Store
+	platform.Store
 	calls atomic.Int64
 }
 
-func (c *countingStore) Environment(ctx context.Context, id string) (*hmacgate.Environment, error) {
+func (c *countingStore) Environment(ctx context.Context, id string) (*platform.Environment, error) {
 	c.calls.Add(1)
 	return c.Store.Environment(ctx, id)
 }
 
-func (c *countingStore) EnvironmentByPublicKey(ctx context.Context, pk string) (*hmacgate.Environment, error) {
+func (c *countingStore) EnvironmentByPublicKey(ctx context.Context, pk string) (*platform.Environment, error) {
 	c.calls.Add(1)
 	return c.Store.EnvironmentByPublicKey(ctx, pk)
 }
 
-func (c *countingStore) EnvironmentBySecretHash(ctx context.Context, h []byte) (*hmacgate.Environment, error) {
+func (c *countingStore) EnvironmentBySecretHash(ctx context.Context, h []byte) (*platform.Environment, error) {
 	c.calls.Add(1)
 	return c.Store.EnvironmentBySecretHash(ctx, h)
 }
 
-func (c *countingStore) HMACKeys(ctx context.Context, envID string, now timeT) ([]hmacgate.StoredKey, error) {
+func (c *countingStore) HMACKeys(ctx context.Context, envID string, now timeT) ([]platform.StoredKey, error) {
 	c.calls.Add(1)
 	return c.Store.HMACKeys(ctx, envID, now)
 }
 
-func (c *countingStore) Integrations(ctx context.Context, envID string) ([]*hmacgate.Integration, error) {
+func (c *countingStore) Integrations(ctx context.Context, envID string) ([]*platform.Integration, error) {
 	c.calls.Add(1)
 	return c.Store.Integrations(ctx, envID)
 }
 
-func (c *countingStore) UpsertConnection(ctx context.Context, conn *hmacgate.Connection) (bool, error) {
+func (c *countingStore) UpsertConnection(ctx context.Context, conn *platform.Connection) (bool, error) {
 	c.calls.Add(1)
 	return c.Store.UpsertConnection(ctx, conn)
 }
 
-func (c *countingStore) AddReportCounts(ctx context.Context, counts []hmacgate.ReportCount) error {
+func (c *countingStore) AddReportCounts(ctx context.Context, counts []platform.ReportCount) error {
 	c.calls.Add(1)
 	return c.Store.AddReportCounts(ctx, counts)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/order"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // The sandbox is a partner endpoint built into the platform: point a
@@ -20,7 +21,7 @@ import (
 // sandboxKeyring returns the secrets the sandbox accepts for a product at
 // now: the one that signs first, then the propagating ones, then retired
 // ones while orders they signed may still be inside their window.
-func (s *Server) sandboxKeyring(r *http.Request, p *hmacgate.Product, window time.Duration) (*hmacgate.Keyring, error) {
+func (s *Server) sandboxKeyring(r *http.Request, p *platform.Product, window time.Duration) (*hmacgate.Keyring, error) {
 	secrets, err := s.store.ProductSecrets(r.Context(), p.EnvID, p.ID)
 	if err != nil {
 		return nil, s.storeErr(err)
@@ -28,7 +29,7 @@ func (s *Server) sandboxKeyring(r *http.Request, p *hmacgate.Product, window tim
 	now := s.now()
 	sc := schedule(secrets, now)
 	var entries []hmacgate.KeyringEntry
-	add := func(ps *hmacgate.ProductSecret, until time.Time) error {
+	add := func(ps *platform.ProductSecret, until time.Time) error {
 		plain, err := s.sealer.Open(ps.Sealed, secretContext(ps.EnvID, ps.ProductID, ps.ID))
 		if err != nil {
 			return s.unavailable(err)
@@ -60,7 +61,7 @@ func (s *Server) sandboxKeyring(r *http.Request, p *hmacgate.Product, window tim
 		}
 	}
 	if len(entries) == 0 {
-		return nil, hmacgate.ErrNoSecret
+		return nil, platform.ErrNoSecret
 	}
 	return hmacgate.NewKeyringEntries(entries...)
 }

@@ -23,13 +23,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/replay"
 	"github.com/hmacgate/hmacgate/seal"
 )
 
 // Options configure a Server.
 type Options struct {
-	Store  hmacgate.Store
+	Store  platform.Store
 	Sealer *seal.Sealer
 	Logger *slog.Logger
 	// Registry receives the server's metrics; nil makes a new one.
@@ -63,7 +64,7 @@ type Options struct {
 // Server serves the platform API. Create it with [New]; stop its background
 // work with [Server.Close].
 type Server struct {
-	store    hmacgate.Store
+	store    platform.Store
 	sealer   *seal.Sealer
 	log      *slog.Logger
 	now      func() time.Time
@@ -290,7 +291,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
 	case session:
 		sess, err := s.checkSession(r)
 		if err != nil {
-			if hmacgate.ErrorCode(err) == hmacgate.ErrUnauthorized.Code {
+			if hmacgate.ErrorCode(err) == platform.ErrUnauthorized.Code() {
 				redirectToLogin(w, r)
 				return nil
 			}
@@ -366,6 +367,6 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
 	return nil
 }
 
-func isNotFound(err error) bool { return errors.Is(err, hmacgate.ErrNotFound) }
+func isNotFound(err error) bool { return errors.Is(err, platform.ErrNotFound) }
 
 func itoa(n int) string { return strconv.Itoa(n) }

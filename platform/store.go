@@ -1,4 +1,4 @@
-package hmacgate
+package platform
 
 import (
 	"context"
