@@ -3,6 +3,8 @@ package server
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // chart is the last 24 hours' report drawn as stacked bars, one per hour
@@ -15,7 +17,7 @@ type chart struct {
 	Grid          []chartGrid // horizontal lines with counts
 	Empty         bool
 	Summary       string // the chart's text alternative
-	Hours         []hourJSON
+	Hours         []platform.ReportHour
 }
 
 type chartBar struct {
@@ -47,7 +49,7 @@ const (
 )
 
 // reportChart lays out the report's hours.
-func reportChart(rep *Report) chart {
+func reportChart(rep *platform.Report) chart {
 	c := chart{Width: chartW, Height: chartH, Hours: rep.Hours}
 	var peak int64
 	for _, h := range rep.Hours {

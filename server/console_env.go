@@ -98,9 +98,9 @@ func (s *Server) environmentDelete(w http.ResponseWriter, r *http.Request, c *ca
 
 // settingsView is the data of an environment's settings page.
 type settingsView struct {
-	Keys   []keyJSON
+	Keys   []platform.KeyInfo
 	NewKey *shownOnce
-	Report *Report
+	Report *platform.Report
 	// VerdictKind is "none" (no checked calls), "good" (all valid) or "bad".
 	VerdictKind string
 	Chart       chart
@@ -135,7 +135,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, c *call,
 	if err != nil {
 		return s.storeErr(err)
 	}
-	sv.Keys = keysJSON(keys)
+	sv.Keys = platform.KeyInfos(keys)
 	if sv.Report, err = s.buildReport(ctx, c.env); err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (s *Server) modeChange(w http.ResponseWriter, r *http.Request, c *call) err
 
 // modeConsequence says in plain words what switching to mode does, with
 // the last day's numbers.
-func modeConsequence(mode platform.HMACMode, rep *Report) []string {
+func modeConsequence(mode platform.HMACMode, rep *platform.Report) []string {
 	total, bad := rep.Valid+rep.Missing+rep.Invalid, rep.Missing+rep.Invalid
 	switch mode {
 	case platform.ModeEnforce:
@@ -255,7 +255,7 @@ type integrationsView struct {
 	After        string // this page's cursor
 	Next         string // the next page's cursor
 	// Form keeps the add-integration form's values after a refusal.
-	Form integrationInput
+	Form platform.IntegrationInput
 }
 
 // connectionsPerPage is the console's page size for connections.
@@ -292,7 +292,7 @@ func (s *Server) renderIntegrations(w http.ResponseWriter, r *http.Request, c *c
 }
 
 func (s *Server) integrationCreate(w http.ResponseWriter, r *http.Request, c *call) error {
-	in := integrationInput{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: strings.TrimSpace(r.PostForm.Get("name")),
+	in := platform.IntegrationInput{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: strings.TrimSpace(r.PostForm.Get("name")),
 		AuthMode: r.PostForm.Get("auth_mode")}
 	if _, err := s.addIntegration(r.Context(), c, in); err != nil {
 		if isRefusal(err) {
@@ -406,7 +406,7 @@ type launchesView struct {
 
 // launchRow is a launch with its product's name.
 type launchRow struct {
-	launchJSON
+	platform.LaunchInfo
 	ProductName string
 }
 
@@ -433,7 +433,7 @@ func (s *Server) launchRows(r *http.Request, c *call, productID string) ([]launc
 	}
 	out := make([]launchRow, 0, len(ls))
 	for _, l := range ls {
-		out = append(out, launchRow{launchJSON: l, ProductName: names[l.ProductID]})
+		out = append(out, launchRow{LaunchInfo: l, ProductName: names[l.ProductID]})
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // fiddleView is the data of the fiddle page: the form's values and the
@@ -17,7 +18,7 @@ type fiddleView struct {
 	Body             string
 	InstallationID   string
 	Now              string
-	Result           *fiddleResponse
+	Result           *platform.FiddleResult
 	OrderFields      [][2]string
 }
 
@@ -59,7 +60,7 @@ func (s *Server) fiddleForm(w http.ResponseWriter, r *http.Request, c *call) err
 	if err := s.fiddleAllowed(r); err != nil {
 		return s.renderFiddle(w, r, c, hmacgate.HTTPStatus(err), fv, errorNotice(err))
 	}
-	in := &fiddleRequest{Orderdata: fv.Orderdata, Signature: fv.Signature, Body: fv.Body, Now: fv.Now}
+	in := &platform.FiddleRequest{Orderdata: fv.Orderdata, Signature: fv.Signature, Body: fv.Body, Now: fv.Now}
 	for _, sec := range []string{fv.Secret, fv.Previous} {
 		if sec != "" {
 			in.Secrets = append(in.Secrets, sec) // exact bytes: never trimmed

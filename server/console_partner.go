@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // The partner portal of the second seed: products with their order URL and
@@ -15,7 +16,7 @@ import (
 
 // productsView is the data of the products page.
 type productsView struct {
-	Products []productJSON
+	Products []platform.ProductInfo
 	Form     productForm
 }
 
@@ -41,7 +42,7 @@ func (s *Server) renderProducts(w http.ResponseWriter, r *http.Request, c *call,
 func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, c *call) error {
 	f := productForm{Name: r.PostForm.Get("name"), OrderURL: strings.TrimSpace(r.PostForm.Get("order_url")),
 		HMACEnabled: r.PostForm.Get("hmac_enabled") == "on"}
-	p, err := s.addProduct(r.Context(), c, productInput{Name: f.Name, OrderURL: f.OrderURL, HMACEnabled: &f.HMACEnabled})
+	p, err := s.addProduct(r.Context(), c, platform.ProductInput{Name: f.Name, OrderURL: f.OrderURL, HMACEnabled: &f.HMACEnabled})
 	if err != nil {
 		if isRefusal(err) {
 			return s.renderProducts(w, r, c, hmacgate.HTTPStatus(err), f, errorNotice(err))
@@ -57,9 +58,9 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, c *call) 
 
 // productPageView is the data of a product's page.
 type productPageView struct {
-	Product  productJSON
-	Test     orderRequest
-	Result   *testDelivery
+	Product  platform.ProductInfo
+	Test     platform.OrderRequest
+	Result   *platform.TestDelivery
 	Launches []launchRow
 }
 
@@ -100,7 +101,7 @@ func (s *Server) productUpdate(w http.ResponseWriter, r *http.Request, c *call) 
 			Cancel: "/environments/" + c.env.env.ID + "/products/" + id,
 		})
 	}
-	out, err := s.changeProduct(ctx, c, id, productPatch{Name: &name, OrderURL: &orderURL, HMACEnabled: &on})
+	out, err := s.changeProduct(ctx, c, id, platform.ProductPatch{Name: &name, OrderURL: &orderURL, HMACEnabled: &on})
 	if err != nil {
 		if isRefusal(err) {
 			return s.renderProduct(w, r, c, hmacgate.HTTPStatus(err), &productPageView{Test: defaultTestOrder()}, errorNotice(err))
@@ -148,7 +149,7 @@ func (s *Server) productTestOrder(w http.ResponseWriter, r *http.Request, c *cal
 
 // credentialsView is the data of a product's credentials page.
 type credentialsView struct {
-	Product      productJSON
+	Product      platform.ProductInfo
 	NewSecret    *shownOnce
 	Countdown    *countdown
 	Propagations []retireOption

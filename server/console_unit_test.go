@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // TestSnippetsMatchTheREADME: the console's digest snippets compute the
@@ -51,9 +53,9 @@ func TestSnippetsMatchTheREADME(t *testing.T) {
 
 func TestReportChart(t *testing.T) {
 	start := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
-	rep := &Report{}
+	rep := &platform.Report{}
 	for i := range 24 {
-		rep.Hours = append(rep.Hours, hourJSON{Hour: start.Add(time.Duration(i) * time.Hour)})
+		rep.Hours = append(rep.Hours, platform.ReportHour{Hour: start.Add(time.Duration(i) * time.Hour)})
 	}
 	rep.Hours[23].Valid, rep.Hours[23].Missing, rep.Hours[23].Invalid = 30, 10, 1
 	c := reportChart(rep)

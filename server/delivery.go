@@ -150,25 +150,17 @@ func newDeliveryClient(allow []netip.Prefix) *http.Client {
 	}
 }
 
-// delivery is the outcome of a test delivery.
-type delivery struct {
-	Status  int    `json:"status"`
-	Body    string `json:"body"`
-	Latency int64  `json:"latency_ms"`
-	Error   string `json:"error,omitempty"`
-}
-
 // deliver POSTs the form to orderURL through the guarded client.
-func (s *Server) deliver(ctx context.Context, orderURL string, form url.Values) (delivery, error) {
+func (s *Server) deliver(ctx context.Context, orderURL string, form url.Values) (platform.Delivery, error) {
 	u, err := url.Parse(orderURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return delivery{}, platform.ErrDeliveryRefused.With("the order URL must be http or https")
+		return platform.Delivery{}, platform.ErrDeliveryRefused.With("the order URL must be http or https")
 	}
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "POST", orderURL, strings.NewReader(form.Encode()))
 	if err != nil {
-		return delivery{}, platform.ErrDeliveryRefused.With("the order URL is not valid")
+		return platform.Delivery{}, platform.ErrDeliveryRefused.With("the order URL is not valid")
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "hmacgate-test-delivery")
@@ -181,13 +173,13 @@ func (s *Server) deliver(ctx context.Context, orderURL string, form url.Values) 
 			if i := strings.Index(msg, errRefusedAddress.Error()+": "); i >= 0 {
 				msg = msg[i+len(errRefusedAddress.Error())+2:]
 			}
-			return delivery{}, platform.ErrDeliveryRefused.With("not delivered: " + msg)
+			return platform.Delivery{}, platform.ErrDeliveryRefused.With("not delivered: " + msg)
 		}
-		return delivery{Latency: lat, Error: deliveryError(err)}, nil
+		return platform.Delivery{Latency: lat, Error: deliveryError(err)}, nil
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(res.Body, maxResponse))
-	return delivery{Status: res.StatusCode, Body: strings.ToValidUTF8(string(body), "\uFFFD"), Latency: lat}, nil
+	return platform.Delivery{Status: res.StatusCode, Body: strings.ToValidUTF8(string(body), "\uFFFD"), Latency: lat}, nil
 }
 
 // deliveryError describes a failed delivery without internal detail.

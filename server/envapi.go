@@ -49,16 +49,9 @@ type integrationJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// integrationInput is what creates an integration, from the API or the console.
-type integrationInput struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	AuthMode string `json:"auth_mode"`
-}
-
 // addIntegration checks and stores a new integration of the call's
 // environment.
-func (s *Server) addIntegration(ctx context.Context, c *call, in integrationInput) (*platform.Integration, error) {
+func (s *Server) addIntegration(ctx context.Context, c *call, in platform.IntegrationInput) (*platform.Integration, error) {
 	if !integrationID.MatchString(in.ID) {
 		return nil, invalid("id must match [a-z0-9][a-z0-9._-]{0,63} (no ':')")
 	}
@@ -84,7 +77,7 @@ func (s *Server) addIntegration(ctx context.Context, c *call, in integrationInpu
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in integrationInput
+	var in platform.IntegrationInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -208,38 +201,6 @@ func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request, c *cal
 	return nil
 }
 
-type keyJSON struct {
-	ID        string     `json:"id"`
-	Key       string     `json:"key,omitempty"` // only in the response that creates it
-	Status    string     `json:"status"`        // "current" or "retiring"
-	RetiresAt *time.Time `json:"retires_at,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-}
-
-func keysJSON(keys []platform.StoredKey) []keyJSON {
-	out := make([]keyJSON, 0, len(keys))
-	for _, k := range keys {
-		j := keyJSON{ID: k.ID, Status: "current", CreatedAt: k.CreatedAt}
-		if !k.RetiresAt.IsZero() {
-			t := k.RetiresAt
-			j.Status, j.RetiresAt = "retiring", &t
-		}
-		out = append(out, j)
-	}
-	return out
-}
-
-// newKey is an HMAC key just made: the only time its value is at hand.
-type newKey struct {
-	ID        string
-	Key       hmacgate.Key
-	CreatedAt time.Time
-	// RetirePreviousAt is when the keys that were current stop working.
-	RetirePreviousAt time.Time
-	// Keys are the environment's keys now, newest first.
-	Keys []platform.StoredKey
-}
-
 // retireTime reads when the previous keys retire: "" (the default delay),
 // "now", an RFC 3339 time or a duration from now.
 func (s *Server) retireTime(raw string, now time.Time) (time.Time, error) {
@@ -268,7 +229,7 @@ func (s *Server) retireTime(raw string, now time.Time) (time.Time, error) {
 // supplied one (at least MinKeyLen bytes) or, when supplied is nil, a
 // generated one. The previous keys retire at retirePrevious (see
 // retireTime). The key is sealed before it is stored.
-func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, retirePrevious string) (*newKey, error) {
+func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, retirePrevious string) (*platform.NewKey, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	var key hmacgate.Key
 	if supplied != nil {
@@ -296,7 +257,7 @@ func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, reti
 	if err != nil {
 		return nil, s.storeErr(err)
 	}
-	return &newKey{ID: id, Key: key, CreatedAt: now, RetirePreviousAt: retire, Keys: keys}, nil
+	return &platform.NewKey{ID: id, Key: key, CreatedAt: now, RetirePreviousAt: retire, Keys: keys}, nil
 }
 
 func (s *Server) createHMACKey(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -312,7 +273,7 @@ func (s *Server) createHMACKey(w http.ResponseWriter, r *http.Request, c *call) 
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": k.ID, "key": k.Key.Reveal(), "created_at": k.CreatedAt, "keys": keysJSON(k.Keys),
+		"id": k.ID, "key": k.Key.Reveal(), "created_at": k.CreatedAt, "keys": platform.KeyInfos(k.Keys),
 		"warning": "store this key now: it is shown only once and cannot be read back",
 	})
 	return nil
@@ -323,7 +284,7 @@ func (s *Server) listHMACKeys(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return s.storeErr(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"keys": keysJSON(keys)})
+	writeJSON(w, http.StatusOK, map[string]any{"keys": platform.KeyInfos(keys)})
 	return nil
 }
 
@@ -376,26 +337,9 @@ func (s *Server) setHMACMode(w http.ResponseWriter, r *http.Request, c *call) er
 	return nil
 }
 
-type hourJSON struct {
-	Hour    time.Time `json:"hour"`
-	Valid   int64     `json:"valid"`
-	Missing int64     `json:"missing"`
-	Invalid int64     `json:"invalid"`
-}
-
-// Report is the last 24 hours of connect-call verdicts, hour by hour.
-type Report struct {
-	Mode    string     `json:"mode"`
-	Hours   []hourJSON `json:"hours"`
-	Valid   int64      `json:"valid"`
-	Missing int64      `json:"missing"`
-	Invalid int64      `json:"invalid"`
-	Verdict string     `json:"verdict"`
-}
-
 // buildReport builds the 24-hour report of an environment, counting the
 // calls not yet flushed to the store.
-func (s *Server) buildReport(ctx context.Context, st *envState) (*Report, error) {
+func (s *Server) buildReport(ctx context.Context, st *envState) (*platform.Report, error) {
 	s.report.Flush(ctx)
 	end := s.now().UTC().Truncate(time.Hour)
 	start := end.Add(-23 * time.Hour)
@@ -407,17 +351,17 @@ func (s *Server) buildReport(ctx context.Context, st *envState) (*Report, error)
 	for _, rc := range rows {
 		by[rc.Hour.Unix()] = rc
 	}
-	rep := &Report{Mode: string(st.env.HMACMode)}
+	rep := &platform.Report{Mode: string(st.env.HMACMode)}
 	for h := start; !h.After(end); h = h.Add(time.Hour) {
 		rc := by[h.Unix()]
-		rep.Hours = append(rep.Hours, hourJSON{h, rc.Valid, rc.Missing, rc.Invalid})
+		rep.Hours = append(rep.Hours, platform.ReportHour{Hour: h, Valid: rc.Valid, Missing: rc.Missing, Invalid: rc.Invalid})
 		rep.Valid, rep.Missing, rep.Invalid = rep.Valid+rc.Valid, rep.Missing+rc.Missing, rep.Invalid+rc.Invalid
 	}
 	rep.Verdict = verdictText(rep)
 	return rep, nil
 }
 
-func verdictText(r *Report) string {
+func verdictText(r *platform.Report) string {
 	total := r.Valid + r.Missing + r.Invalid
 	bad := r.Missing + r.Invalid
 	switch {

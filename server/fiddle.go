@@ -19,26 +19,6 @@ import (
 // stored and nothing of the request is logged; the secrets live only for
 // the request.
 
-type fiddleRequest struct {
-	Secrets   []string          `json:"secrets"`
-	Orderdata string            `json:"orderdata"`
-	Signature string            `json:"hmacsignature"`
-	Body      string            `json:"body"` // a whole form body instead of the two fields
-	Now       string            `json:"now"`  // RFC 3339 or Unix ms; default: the server's clock
-	MaxAge    string            `json:"max_age"`
-	MaxFuture string            `json:"max_future"`
-	Expect    map[string]string `json:"expect"`
-}
-
-type fiddleResponse struct {
-	Valid    bool             `json:"valid"`
-	Code     string           `json:"code,omitempty"`
-	Message  string           `json:"message"`
-	Findings []string         `json:"findings"`
-	KeyIndex int              `json:"key_index"`
-	Order    *order.OrderData `json:"order,omitempty"`
-}
-
 // fiddleAllowed applies the fiddle's rate limit to the request's client.
 // It comes before the body is read, so a flood costs no parsing.
 func (s *Server) fiddleAllowed(r *http.Request) error {
@@ -50,7 +30,7 @@ func (s *Server) fiddleAllowed(r *http.Request) error {
 
 // runFiddle checks a signed order and diagnoses it: the fiddle of the API
 // and of the console.
-func (s *Server) runFiddle(in *fiddleRequest) (*fiddleResponse, error) {
+func (s *Server) runFiddle(in *platform.FiddleRequest) (*platform.FiddleResult, error) {
 	if len(in.Secrets) == 0 || len(in.Secrets) > 5 {
 		return nil, invalid("give 1 to 5 secrets: the current one first, then older ones")
 	}
@@ -94,7 +74,7 @@ func (s *Server) runFiddle(in *fiddleRequest) (*fiddleResponse, error) {
 	} else {
 		d = v.ExplainForm(url.Values{order.FieldOrderdata: {in.Orderdata}, order.FieldSignature: {in.Signature}}, expect)
 	}
-	out := &fiddleResponse{Valid: d.Code == "", Code: d.Code, Message: d.Message, Findings: d.Findings, KeyIndex: d.KeyIndex}
+	out := &platform.FiddleResult{Valid: d.Code == "", Code: d.Code, Message: d.Message, Findings: d.Findings, KeyIndex: d.KeyIndex}
 	if out.Findings == nil {
 		out.Findings = []string{}
 	}
@@ -109,7 +89,7 @@ func (s *Server) fiddle(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err := s.fiddleAllowed(r); err != nil {
 		return err
 	}
-	var in fiddleRequest
+	var in platform.FiddleRequest
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}

@@ -31,42 +31,9 @@ func newUUID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// orderRequest is the body of POST /v1/orders and of a test order.
-type orderRequest struct {
-	ProductID                    string `json:"productId"`
-	InstallationID               string `json:"installationId"`
-	OrderID                      string `json:"orderId"`
-	EstateID                     string `json:"estateId"`
-	DepartmentID                 string `json:"departmentId"`
-	DepartmentOrganizationNumber string `json:"departmentOrganizationNumber"`
-	User                         struct {
-		ID    string `json:"id"`
-		Email string `json:"email"`
-		Name  string `json:"name"`
-	} `json:"user"`
-}
-
-// signedOrder is an order built, signed and logged.
-type signedOrder struct {
-	CorrelationID string `json:"correlationId"`
-	OrderURL      string `json:"orderUrl"`
-	Orderdata     string `json:"orderdata"`
-	Signature     string `json:"hmacsignature,omitempty"`
-	SecretID      string `json:"secretId,omitempty"`
-	LaunchURL     string `json:"launchUrl,omitempty"`
-}
-
-func (o *signedOrder) form() url.Values {
-	v := url.Values{order.FieldOrderdata: {o.Orderdata}}
-	if o.Signature != "" {
-		v.Set(order.FieldSignature, o.Signature)
-	}
-	return v
-}
-
 // buildOrder makes orderdata with the current time, a new correlation ID
 // and the product's order URL, and signs it when HMAC is on.
-func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *orderRequest) (*signedOrder, error) {
+func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *platform.OrderRequest) (*platform.SignedOrder, error) {
 	d := order.OrderData{
 		Timestamp:      s.now().UnixMilli(),
 		User:           order.User{ID: in.User.ID, Email: in.User.Email, Name: in.User.Name},
@@ -79,7 +46,7 @@ func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *orderR
 	if err != nil {
 		return nil, invalid(hmacgate.ErrorMessage(err))
 	}
-	o := &signedOrder{CorrelationID: d.CorrelationID, OrderURL: p.OrderURL, Orderdata: string(data)}
+	o := &platform.SignedOrder{CorrelationID: d.CorrelationID, OrderURL: p.OrderURL, Orderdata: string(data)}
 	if p.HMACEnabled {
 		key, id, err := s.signingSecret(ctx, p)
 		if err != nil {
@@ -91,7 +58,7 @@ func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *orderR
 }
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in orderRequest
+	var in platform.OrderRequest
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -151,7 +118,7 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err := d.UnmarshalJSON([]byte(l.Orderdata)); err != nil {
 		return s.unavailable(err)
 	}
-	return writeLaunchPage(w, http.StatusOK, &signedOrder{CorrelationID: id, OrderURL: d.OrderURL, Orderdata: l.Orderdata, Signature: l.Signature})
+	return writeLaunchPage(w, http.StatusOK, &platform.SignedOrder{CorrelationID: id, OrderURL: d.OrderURL, Orderdata: l.Orderdata, Signature: l.Signature})
 }
 
 // cspSafeHost reports whether host can stand in a Content-Security-Policy
@@ -198,7 +165,7 @@ var launchPage = template.Must(template.New("launch").Parse(`<!doctype html>
 // writeLaunchPage writes the page that POSTs the order to the partner: the
 // single-sign-on jump. Its policy allows one script (by hash), no other
 // resource, and form submission to the order URL's origin only.
-func writeLaunchPage(w http.ResponseWriter, status int, o *signedOrder) error {
+func writeLaunchPage(w http.ResponseWriter, status int, o *platform.SignedOrder) error {
 	u, err := url.Parse(o.OrderURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !cspSafeHost(u.Host) {
 		return invalid("the product's order URL is not an http or https URL with a plain host name")
@@ -219,24 +186,18 @@ func writeLaunchPage(w http.ResponseWriter, status int, o *signedOrder) error {
 }
 
 // defaultTestOrder is the order a test delivery sends unless told otherwise.
-func defaultTestOrder() orderRequest {
-	in := orderRequest{InstallationID: "test-installation", OrderID: "test-order", EstateID: "test-estate",
+func defaultTestOrder() platform.OrderRequest {
+	in := platform.OrderRequest{InstallationID: "test-installation", OrderID: "test-order", EstateID: "test-estate",
 		DepartmentID: "test-department", DepartmentOrganizationNumber: "000000000"}
 	in.User.ID, in.User.Email, in.User.Name = "test-user", "test.user@example.com", "Test Testesen"
 	return in
-}
-
-// testDelivery is a signed test order and what the partner answered.
-type testDelivery struct {
-	Order    *signedOrder `json:"order"`
-	Delivery delivery     `json:"delivery"`
 }
 
 // sendTestOrder builds and signs an order for a product of the call's
 // environment, POSTs it to the product's order URL through the guarded
 // client and logs the launch. A delivery the guard refuses is logged and
 // returned as the error.
-func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, in *orderRequest) (*testDelivery, error) {
+func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, in *platform.OrderRequest) (*platform.TestDelivery, error) {
 	p, err := s.store.Product(ctx, c.env.env.ID, productID)
 	if err != nil {
 		return nil, s.storeErr(err)
@@ -245,7 +206,7 @@ func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, i
 	if err != nil {
 		return nil, err
 	}
-	d, derr := s.deliver(ctx, p.OrderURL, o.form())
+	d, derr := s.deliver(ctx, p.OrderURL, o.Form())
 	l := &platform.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "test",
 		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, LatencyMS: d.Latency}
 	switch {
@@ -263,7 +224,7 @@ func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, i
 	if derr != nil {
 		return nil, derr
 	}
-	return &testDelivery{Order: o, Delivery: d}, nil
+	return &platform.TestDelivery{Order: o, Delivery: d}, nil
 }
 
 func (s *Server) testOrder(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -279,27 +240,16 @@ func (s *Server) testOrder(w http.ResponseWriter, r *http.Request, c *call) erro
 	return nil
 }
 
-type launchJSON struct {
-	CorrelationID string     `json:"correlationId"`
-	ProductID     string     `json:"productId"`
-	Kind          string     `json:"kind"`
-	CreatedAt     time.Time  `json:"created_at"`
-	Result        string     `json:"result"`
-	LatencyMS     int64      `json:"latency_ms,omitempty"`
-	Signed        bool       `json:"signed"`
-	OpenedAt      *time.Time `json:"opened_at,omitempty"`
-}
-
 // launchLog returns the newest launches and test deliveries of the call's
 // environment, of one product or (productID "") of all.
-func (s *Server) launchLog(ctx context.Context, c *call, productID string) ([]launchJSON, error) {
+func (s *Server) launchLog(ctx context.Context, c *call, productID string) ([]platform.LaunchInfo, error) {
 	ls, err := s.store.Launches(ctx, c.env.env.ID, productID, 200)
 	if err != nil {
 		return nil, s.storeErr(err)
 	}
-	out := make([]launchJSON, 0, len(ls))
+	out := make([]platform.LaunchInfo, 0, len(ls))
 	for _, l := range ls {
-		j := launchJSON{CorrelationID: l.CorrelationID, ProductID: l.ProductID, Kind: l.Kind, CreatedAt: l.CreatedAt,
+		j := platform.LaunchInfo{CorrelationID: l.CorrelationID, ProductID: l.ProductID, Kind: l.Kind, CreatedAt: l.CreatedAt,
 			Result: l.Result, LatencyMS: l.LatencyMS, Signed: l.Signature != ""}
 		if !l.UsedAt.IsZero() {
 			t := l.UsedAt

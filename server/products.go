@@ -16,33 +16,11 @@ import (
 // before it signs, as the second seed describes ("a few minutes").
 const DefaultPropagation = 5 * time.Minute
 
-type productJSON struct {
-	ID              string       `json:"id"`
-	Name            string       `json:"name"`
-	OrderURL        string       `json:"order_url"`
-	HMACEnabled     bool         `json:"hmac_enabled"`
-	CreatedAt       time.Time    `json:"created_at"`
-	UpdatedAt       time.Time    `json:"updated_at"`
-	SigningSecretID string       `json:"signing_secret_id,omitempty"`
-	SwitchAt        *time.Time   `json:"switch_at,omitempty"`
-	Secrets         []secretJSON `json:"secrets"`
-	Warning         string       `json:"warning,omitempty"`
-}
-
-type secretJSON struct {
-	ID         string     `json:"id"`
-	Secret     string     `json:"secret,omitempty"` // only in the response that creates it
-	Status     string     `json:"status"`           // signing, propagating, retired
-	CreatedAt  time.Time  `json:"created_at"`
-	ActiveFrom time.Time  `json:"active_from"`
-	RetiredAt  *time.Time `json:"retired_at,omitempty"`
-}
-
 // secretSchedule says, at a time, which secret signs and what each is.
 type secretSchedule struct {
 	signing  *platform.ProductSecret // nil: none can sign yet
 	switchAt time.Time               // when a propagating secret starts signing; zero if none
-	views    []secretJSON
+	views    []platform.SecretInfo
 }
 
 // schedule works out the secrets' states at now. secrets are newest first.
@@ -60,7 +38,7 @@ func schedule(secrets []platform.ProductSecret, now time.Time) secretSchedule {
 		}
 	}
 	for i, s := range secrets {
-		v := secretJSON{ID: s.ID, CreatedAt: s.CreatedAt, ActiveFrom: s.ActiveFrom}
+		v := platform.SecretInfo{ID: s.ID, CreatedAt: s.CreatedAt, ActiveFrom: s.ActiveFrom}
 		switch {
 		case signingIdx < 0 || i < signingIdx:
 			v.Status = "propagating"
@@ -83,16 +61,16 @@ func schedule(secrets []platform.ProductSecret, now time.Time) secretSchedule {
 }
 
 // productView is a product with the state of its secrets now.
-func (s *Server) productView(ctx context.Context, p *platform.Product) (productJSON, error) {
+func (s *Server) productView(ctx context.Context, p *platform.Product) (platform.ProductInfo, error) {
 	secrets, err := s.store.ProductSecrets(ctx, p.EnvID, p.ID)
 	if err != nil {
-		return productJSON{}, s.storeErr(err)
+		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	sc := schedule(secrets, s.now())
-	out := productJSON{ID: p.ID, Name: p.Name, OrderURL: p.OrderURL, HMACEnabled: p.HMACEnabled,
+	out := platform.ProductInfo{ID: p.ID, Name: p.Name, OrderURL: p.OrderURL, HMACEnabled: p.HMACEnabled,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Secrets: sc.views}
 	if out.Secrets == nil {
-		out.Secrets = []secretJSON{}
+		out.Secrets = []platform.SecretInfo{}
 	}
 	if sc.signing != nil {
 		out.SigningSecretID = sc.signing.ID
@@ -121,33 +99,26 @@ func checkName(name string) (string, error) {
 	return name, nil
 }
 
-// productInput is what creates a product, from the API or the console.
-type productInput struct {
-	Name        string `json:"name"`
-	OrderURL    string `json:"order_url"`
-	HMACEnabled *bool  `json:"hmac_enabled"` // nil: on, the default for new products
-}
-
 // addProduct checks and stores a new product of the call's environment.
-func (s *Server) addProduct(ctx context.Context, c *call, in productInput) (productJSON, error) {
+func (s *Server) addProduct(ctx context.Context, c *call, in platform.ProductInput) (platform.ProductInfo, error) {
 	name, err := checkName(in.Name)
 	if err != nil {
-		return productJSON{}, err
+		return platform.ProductInfo{}, err
 	}
 	if err := checkOrderURL(in.OrderURL); err != nil {
-		return productJSON{}, err
+		return platform.ProductInfo{}, err
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	p := &platform.Product{ID: randomToken("prod_", 9), EnvID: c.env.env.ID, Name: name, OrderURL: in.OrderURL,
 		HMACEnabled: in.HMACEnabled == nil || *in.HMACEnabled, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateProduct(ctx, p, envAudit(c, "product.create", p.ID+" "+quote(p.Name))); err != nil {
-		return productJSON{}, s.storeErr(err)
+		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	return s.productView(ctx, p)
 }
 
 func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in productInput
+	var in platform.ProductInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -163,12 +134,12 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 // productList returns the call's environment's products with their secrets' state.
-func (s *Server) productList(ctx context.Context, c *call) ([]productJSON, error) {
+func (s *Server) productList(ctx context.Context, c *call) ([]platform.ProductInfo, error) {
 	ps, err := s.store.Products(ctx, c.env.env.ID)
 	if err != nil {
 		return nil, s.storeErr(err)
 	}
-	out := make([]productJSON, 0, len(ps))
+	out := make([]platform.ProductInfo, 0, len(ps))
 	for _, p := range ps {
 		v, err := s.productView(ctx, p)
 		if err != nil {
@@ -189,10 +160,10 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, c *call) e
 }
 
 // productByID returns a product of the call's environment.
-func (s *Server) productByID(ctx context.Context, c *call, id string) (productJSON, error) {
+func (s *Server) productByID(ctx context.Context, c *call, id string) (platform.ProductInfo, error) {
 	p, err := s.store.Product(ctx, c.env.env.ID, id)
 	if err != nil {
-		return productJSON{}, s.storeErr(err)
+		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	return s.productView(ctx, p)
 }
@@ -206,30 +177,23 @@ func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, c *call) err
 	return nil
 }
 
-// productPatch is a change to a product; nil fields stay as they are.
-type productPatch struct {
-	Name        *string `json:"name"`
-	OrderURL    *string `json:"order_url"`
-	HMACEnabled *bool   `json:"hmac_enabled"`
-}
-
 // changeProduct applies a patch to a product of the call's environment.
 // Switching HMAC off is allowed, with a warning in the result.
-func (s *Server) changeProduct(ctx context.Context, c *call, id string, in productPatch) (productJSON, error) {
+func (s *Server) changeProduct(ctx context.Context, c *call, id string, in platform.ProductPatch) (platform.ProductInfo, error) {
 	p, err := s.store.Product(ctx, c.env.env.ID, id)
 	if err != nil {
-		return productJSON{}, s.storeErr(err)
+		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	var changes []string
 	if in.Name != nil {
 		if p.Name, err = checkName(*in.Name); err != nil {
-			return productJSON{}, err
+			return platform.ProductInfo{}, err
 		}
 		changes = append(changes, "name")
 	}
 	if in.OrderURL != nil {
 		if err := checkOrderURL(*in.OrderURL); err != nil {
-			return productJSON{}, err
+			return platform.ProductInfo{}, err
 		}
 		p.OrderURL = *in.OrderURL
 		changes = append(changes, "order_url")
@@ -244,11 +208,11 @@ func (s *Server) changeProduct(ctx context.Context, c *call, id string, in produ
 	}
 	p.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
 	if err := s.store.UpdateProduct(ctx, p, envAudit(c, "product.update", p.ID+": "+strings.Join(changes, ", "))); err != nil {
-		return productJSON{}, s.storeErr(err)
+		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	out, err := s.productView(ctx, p)
 	if err != nil {
-		return productJSON{}, err
+		return platform.ProductInfo{}, err
 	}
 	out.Warning = warning
 	return out, nil
@@ -258,7 +222,7 @@ func (s *Server) changeProduct(ctx context.Context, c *call, id string, in produ
 const hmacOffWarning = "HMAC is now off for this product: its orders are sent unsigned, and the partner cannot tell them from forged ones"
 
 func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in productPatch
+	var in platform.ProductPatch
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -273,15 +237,6 @@ func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) e
 // secretContext binds a sealed product secret to its row.
 func secretContext(envID, productID, secretID string) string {
 	return "product_secret:" + envID + ":" + productID + ":" + secretID
-}
-
-// newSecret is a product secret just made: the only time its value is at hand.
-type newSecret struct {
-	ID     string
-	Secret hmacgate.Key
-	// ActiveFrom is when it starts signing; until then the previous secret signs.
-	ActiveFrom time.Time
-	Product    productJSON
 }
 
 // propagationTime reads a propagation period: "" for the default, else a
@@ -300,7 +255,7 @@ func propagationTime(raw string) (time.Duration, error) {
 // addProductSecret generates a secret for a product of the call's
 // environment. The first secret signs at once; a regenerated one signs
 // after the propagation period, while the previous one still signs.
-func (s *Server) addProductSecret(ctx context.Context, c *call, productID, propagation string) (*newSecret, error) {
+func (s *Server) addProductSecret(ctx context.Context, c *call, productID, propagation string) (*platform.NewSecret, error) {
 	prop, err := propagationTime(propagation)
 	if err != nil {
 		return nil, err
@@ -331,7 +286,7 @@ func (s *Server) addProductSecret(ctx context.Context, c *call, productID, propa
 	if err != nil {
 		return nil, err
 	}
-	return &newSecret{ID: ps.ID, Secret: secret, ActiveFrom: activeFrom, Product: out}, nil
+	return &platform.NewSecret{ID: ps.ID, Secret: secret, ActiveFrom: activeFrom, Product: out}, nil
 }
 
 func (s *Server) createProductSecret(w http.ResponseWriter, r *http.Request, c *call) error {
