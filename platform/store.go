@@ -113,6 +113,10 @@ type AuditEntry struct {
 	Detail string // never a secret
 }
 
+// SettingAdminToken names the setting that holds the SHA-256 of the admin
+// token; the token itself is shown once and never stored.
+const SettingAdminToken = "admin_token_sha256"
+
 // Store keeps the platform's state. Every method that changes state takes
 // the audit entry to write in the same transaction, so a change and its
 // record are never separated. Lookups of missing rows return [ErrNotFound];

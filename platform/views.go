@@ -85,6 +85,9 @@ type ProductPatch struct {
 	HMACEnabled *bool   `json:"hmac_enabled"`
 }
 
+// HMACOffWarning says what switching a product's HMAC off means of switching a product's HMAC off.
+const HMACOffWarning = "HMAC is now off for this product: its orders are sent unsigned, and the partner cannot tell them from forged ones"
+
 // ProductInfo is a product with the state of its secrets at one time.
 type ProductInfo struct {
 	ID              string       `json:"id"`
@@ -131,6 +134,15 @@ type OrderRequest struct {
 		Email string `json:"email"`
 		Name  string `json:"name"`
 	} `json:"user"`
+}
+
+// DefaultTestOrder is the order a test delivery sends unless told otherwise:
+// every field filled with a value that says it is a test.
+func DefaultTestOrder() OrderRequest {
+	in := OrderRequest{InstallationID: "test-installation", OrderID: "test-order", EstateID: "test-estate",
+		DepartmentID: "test-department", DepartmentOrganizationNumber: "000000000"}
+	in.User.ID, in.User.Email, in.User.Name = "test-user", "test.user@example.com", "Test Testesen"
+	return in
 }
 
 // SignedOrder is an order built, signed and logged.

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
 
@@ -34,12 +35,12 @@ func (s *Server) newEnvironment(ctx context.Context, name string) (*platform.Env
 	if name == "" || len(name) > 100 || !utf8.ValidString(name) {
 		return nil, "", invalid("name is required: 1 to 100 characters")
 	}
-	secret := randomToken(prefixSecret, 32)
+	secret := web.RandomToken(prefixSecret, 32)
 	env := &platform.Environment{
-		ID: randomToken("env_", 9), Name: name, PublicKey: randomToken(prefixPublic, 16),
+		ID: web.RandomToken("env_", 9), Name: name, PublicKey: web.RandomToken(prefixPublic, 16),
 		SecretKeyHash: hashToken(secret), HMACMode: platform.ModeOff, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
 	}
-	a := adminAudit("environment.create", env.ID, "name "+quote(env.Name))
+	a := adminAudit("environment.create", env.ID, "name "+web.Quote(env.Name))
 	a.At = env.CreatedAt
 	if err := s.store.CreateEnvironment(ctx, env, a); err != nil {
 		return nil, "", s.storeErr(err)
@@ -60,7 +61,7 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, _ *ca
 	}
 	out := envJSON(env)
 	out.SecretKey = secret // shown once; only its hash is stored
-	writeJSON(w, http.StatusCreated, out)
+	web.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -73,7 +74,7 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, _ *cal
 	for _, e := range envs {
 		out = append(out, envJSON(e))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"environments": out})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"environments": out})
 	return nil
 }
 
@@ -82,7 +83,7 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, _ *call)
 	if err != nil {
 		return s.storeErr(err)
 	}
-	writeJSON(w, http.StatusOK, envJSON(e))
+	web.WriteJSON(w, http.StatusOK, envJSON(e))
 	return nil
 }
 
@@ -130,17 +131,10 @@ func (s *Server) writeAudit(w http.ResponseWriter, r *http.Request, envID string
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"entries": out})
 	return nil
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, _ *call) error {
 	return s.writeAudit(w, r, r.URL.Query().Get("environment_id"))
-}
-
-func quote(s string) string {
-	if len(s) > 80 {
-		s = s[:80] + "…"
-	}
-	return `"` + strings.ToValidUTF8(s, "?") + `"`
 }

@@ -2,15 +2,14 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
 
@@ -20,15 +19,6 @@ const (
 	prefixSecret = "sk_"
 	prefixPublic = "pk_"
 )
-
-// settingAdminToken names the stored hash of the admin token.
-const settingAdminToken = "admin_token_sha256"
-
-func randomToken(prefix string, n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return prefix + base64.RawURLEncoding.EncodeToString(b)
-}
 
 func hashToken(tok string) []byte {
 	h := sha256.Sum256([]byte(tok))
@@ -57,7 +47,7 @@ func (s *Server) checkAdminToken(ctx context.Context, tok string) error {
 	if tok == "" {
 		return platform.ErrUnauthorized
 	}
-	want, err := s.store.Setting(ctx, settingAdminToken)
+	want, err := s.store.Setting(ctx, platform.SettingAdminToken)
 	if err != nil {
 		if errors.Is(err, platform.ErrNotFound) {
 			return platform.ErrUnauthorized
@@ -92,10 +82,10 @@ func (s *Server) checkEnv(ctx context.Context, r *http.Request) (*envState, erro
 // made.
 func EnsureAdminToken(ctx context.Context, store platform.Store, token string) (string, error) {
 	if token != "" {
-		return "", store.SetSetting(ctx, settingAdminToken, hashToken(token),
+		return "", store.SetSetting(ctx, platform.SettingAdminToken, hashToken(token),
 			platform.AuditEntry{Actor: "system", Action: "admin.token.set", Detail: "from HMACGATE_ADMIN_TOKEN"})
 	}
-	if _, err := store.Setting(ctx, settingAdminToken); err == nil {
+	if _, err := store.Setting(ctx, platform.SettingAdminToken); err == nil {
 		return "", nil
 	} else if !errors.Is(err, platform.ErrNotFound) {
 		return "", err
@@ -105,8 +95,8 @@ func EnsureAdminToken(ctx context.Context, store platform.Store, token string) (
 
 // ResetAdminToken makes a new admin token, stores its hash and returns it.
 func ResetAdminToken(ctx context.Context, store platform.Store) (string, error) {
-	tok := randomToken(prefixAdmin, 32)
-	err := store.SetSetting(ctx, settingAdminToken, hashToken(tok),
+	tok := web.RandomToken(prefixAdmin, 32)
+	err := store.SetSetting(ctx, platform.SettingAdminToken, hashToken(tok),
 		platform.AuditEntry{Actor: "system", Action: "admin.token.reset"})
 	if err != nil {
 		return "", err

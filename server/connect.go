@@ -8,6 +8,7 @@ import (
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/connect"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
 
@@ -50,7 +51,7 @@ func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
 	integrationID, connectionID := r.PathValue("integration"), p.connectionID
 	mode, ok := st.integrations[integrationID]
 	if !ok {
-		return nil, platform.ErrNotFound.With("no integration " + quote(integrationID) + " in this environment")
+		return nil, platform.ErrNotFound.With("no integration " + web.Quote(integrationID) + " in this environment")
 	}
 	if connectionID == "" {
 		return nil, invalid("connection_id is required")
@@ -132,7 +133,7 @@ func (s *Server) storeConnection(w http.ResponseWriter, r *http.Request, adm *ad
 	if created {
 		status = http.StatusCreated
 	}
-	writeJSON(w, status, connectionJSON(c, nil))
+	web.WriteJSON(w, status, connectionJSON(c, nil))
 	return nil
 }
 

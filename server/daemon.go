@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/postgres"
 	"github.com/hmacgate/hmacgate/redisbus"
@@ -171,7 +172,7 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 	if cfg.AdminListen != "" {
 		adminMux := http.NewServeMux()
 		adminMux.Handle("GET /metrics", metricsHandler)
-		adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+		adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { web.WriteJSON(w, 200, map[string]string{"status": "ok"}) })
 		d.admin = &http.Server{Handler: adminMux, ReadHeaderTimeout: 10 * time.Second}
 		aln, err := net.Listen("tcp", cfg.AdminListen)
 		if err != nil {

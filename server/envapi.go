@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
 
@@ -30,7 +31,7 @@ func (s *Server) currentEnvironment(w http.ResponseWriter, _ *http.Request, c *c
 		environmentJSON
 		Keys int `json:"hmac_keys"`
 	}{envJSON(c.env.env), len(c.env.keys)}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -85,7 +86,7 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, c *ca
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
+	web.WriteJSON(w, http.StatusCreated, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
 	return nil
 }
 
@@ -98,7 +99,7 @@ func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request, c *cal
 	for _, it := range ins {
 		out = append(out, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"integrations": out})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"integrations": out})
 	return nil
 }
 
@@ -160,7 +161,7 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request, c *call
 	for _, cn := range list {
 		out = append(out, connectionJSON(cn, nil))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"connections": out, "next": next})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"connections": out, "next": next})
 	return nil
 }
 
@@ -179,7 +180,7 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request, c *call) 
 			return s.unavailable(err)
 		}
 	}
-	writeJSON(w, http.StatusOK, connectionJSON(cn, creds))
+	web.WriteJSON(w, http.StatusOK, connectionJSON(cn, creds))
 	return nil
 }
 
@@ -245,7 +246,7 @@ func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, reti
 	if err != nil {
 		return nil, err
 	}
-	id := randomToken("key_", 9)
+	id := web.RandomToken("key_", 9)
 	sk := &platform.StoredKey{ID: id, EnvID: c.env.env.ID, CreatedAt: now,
 		Sealed: s.sealer.Seal([]byte(key.Reveal()), keyContext(c.env.env.ID, id))}
 	detail := "key " + id + "; previous keys retire at " + retire.Format(time.RFC3339)
@@ -272,7 +273,7 @@ func (s *Server) createHMACKey(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{
+	web.WriteJSON(w, http.StatusCreated, map[string]any{
 		"id": k.ID, "key": k.Key.Reveal(), "created_at": k.CreatedAt, "keys": platform.KeyInfos(k.Keys),
 		"warning": "store this key now: it is shown only once and cannot be read back",
 	})
@@ -284,7 +285,7 @@ func (s *Server) listHMACKeys(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return s.storeErr(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"keys": platform.KeyInfos(keys)})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"keys": platform.KeyInfos(keys)})
 	return nil
 }
 
@@ -333,7 +334,7 @@ func (s *Server) setHMACMode(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"mode": in.Mode, "previous": string(previous)})
+	web.WriteJSON(w, http.StatusOK, map[string]string{"mode": in.Mode, "previous": string(previous)})
 	return nil
 }
 
@@ -381,6 +382,6 @@ func (s *Server) hmacReport(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rep)
+	web.WriteJSON(w, http.StatusOK, rep)
 	return nil
 }

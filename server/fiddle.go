@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/order"
 	"github.com/hmacgate/hmacgate/platform"
 )
@@ -22,7 +22,7 @@ import (
 // fiddleAllowed applies the fiddle's rate limit to the request's client.
 // It comes before the body is read, so a flood costs no parsing.
 func (s *Server) fiddleAllowed(r *http.Request) error {
-	if !s.limiter.allow(clientIP(r), s.now()) {
+	if !s.limiter.allow(web.ClientIP(r), s.now()) {
 		return platform.ErrRateLimited
 	}
 	return nil
@@ -97,7 +97,7 @@ func (s *Server) fiddle(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -106,16 +106,6 @@ func parseTime(s string) (time.Time, error) {
 		return time.UnixMilli(ms), nil
 	}
 	return time.Parse(time.RFC3339Nano, s)
-}
-
-// clientIP is the peer address of the request. X-Forwarded-For is not
-// trusted: behind a proxy, limit there.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // rateLimiter is a token bucket per client, bounded in memory.

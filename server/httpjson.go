@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,28 +10,9 @@ import (
 	"strings"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
-
-// maxBody bounds every request body the API reads.
-const maxBody = 64 << 10
-
-// writeJSON writes v as JSON with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // JSON with nosniff is not HTML; keep '<' readable
-	if err := enc.Encode(v); err != nil {
-		hmacgate.WriteError(w, err)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
-}
 
 func invalid(msg string) error { return platform.ErrInvalidRequest.With(msg) }
 
@@ -68,16 +48,16 @@ func jsonProblem(err error) string {
 	return "malformed"
 }
 
-// readBody reads the whole body up to maxBody.
+// readBody reads the whole body up to web.MaxBody.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if n := r.ContentLength; n >= 0 && n <= maxBody {
+	if n := r.ContentLength; n >= 0 && n <= web.MaxBody {
 		b := make([]byte, n)
 		if _, err := io.ReadFull(r.Body, b); err != nil {
 			return nil, invalid("the body could not be read")
 		}
 		return b, nil
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, web.MaxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -9,10 +9,12 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/order"
 	"github.com/hmacgate/hmacgate/platform"
 )
@@ -78,23 +80,14 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) er
 	if err := s.store.CreateLaunch(r.Context(), l); err != nil {
 		return s.storeErr(err)
 	}
-	if wantsHTML(r) {
+	if web.WantsHTML(r) {
 		// The page is the launch itself: the link is spent.
 		_ = s.store.UseLaunch(r.Context(), o.CorrelationID, s.now())
 		return writeLaunchPage(w, http.StatusCreated, o)
 	}
 	o.LaunchURL = "/launch/" + o.CorrelationID
-	writeJSON(w, http.StatusCreated, o)
+	web.WriteJSON(w, http.StatusCreated, o)
 	return nil
-}
-
-func wantsHTML(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		if strings.HasPrefix(strings.TrimSpace(part), "text/html") {
-			return true
-		}
-	}
-	return false
 }
 
 // launch serves GET /launch/{correlationId}: a short-lived, single-use link
@@ -185,14 +178,6 @@ func writeLaunchPage(w http.ResponseWriter, status int, o *platform.SignedOrder)
 	})
 }
 
-// defaultTestOrder is the order a test delivery sends unless told otherwise.
-func defaultTestOrder() platform.OrderRequest {
-	in := platform.OrderRequest{InstallationID: "test-installation", OrderID: "test-order", EstateID: "test-estate",
-		DepartmentID: "test-department", DepartmentOrganizationNumber: "000000000"}
-	in.User.ID, in.User.Email, in.User.Name = "test-user", "test.user@example.com", "Test Testesen"
-	return in
-}
-
 // sendTestOrder builds and signs an order for a product of the call's
 // environment, POSTs it to the product's order URL through the guarded
 // client and logs the launch. A delivery the guard refuses is logged and
@@ -216,7 +201,7 @@ func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, i
 		l.Result = "error: " + d.Error
 	default:
 		l.Result = http.StatusText(d.Status)
-		l.Result = strings.TrimSpace(itoa(d.Status) + " " + l.Result)
+		l.Result = strings.TrimSpace(strconv.Itoa(d.Status) + " " + l.Result)
 	}
 	if err := s.store.CreateLaunch(ctx, l); err != nil {
 		return nil, s.storeErr(err)
@@ -228,7 +213,7 @@ func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, i
 }
 
 func (s *Server) testOrder(w http.ResponseWriter, r *http.Request, c *call) error {
-	in := defaultTestOrder()
+	in := platform.DefaultTestOrder()
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -236,7 +221,7 @@ func (s *Server) testOrder(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, td)
+	web.WriteJSON(w, http.StatusOK, td)
 	return nil
 }
 
@@ -265,6 +250,6 @@ func (s *Server) listLaunches(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"launches": out})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"launches": out})
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
 
@@ -109,9 +110,9 @@ func (s *Server) addProduct(ctx context.Context, c *call, in platform.ProductInp
 		return platform.ProductInfo{}, err
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	p := &platform.Product{ID: randomToken("prod_", 9), EnvID: c.env.env.ID, Name: name, OrderURL: in.OrderURL,
+	p := &platform.Product{ID: web.RandomToken("prod_", 9), EnvID: c.env.env.ID, Name: name, OrderURL: in.OrderURL,
 		HMACEnabled: in.HMACEnabled == nil || *in.HMACEnabled, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateProduct(ctx, p, envAudit(c, "product.create", p.ID+" "+quote(p.Name))); err != nil {
+	if err := s.store.CreateProduct(ctx, p, envAudit(c, "product.create", p.ID+" "+web.Quote(p.Name))); err != nil {
 		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	return s.productView(ctx, p)
@@ -129,7 +130,7 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) 
 	if out.HMACEnabled {
 		out.Warning = "HMAC is on: generate the product's secret with POST /v1/products/" + out.ID + "/secrets before sending orders"
 	}
-	writeJSON(w, http.StatusCreated, out)
+	web.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -155,7 +156,7 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"products": out})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"products": out})
 	return nil
 }
 
@@ -173,7 +174,7 @@ func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -203,7 +204,7 @@ func (s *Server) changeProduct(ctx context.Context, c *call, id string, in platf
 		p.HMACEnabled = *in.HMACEnabled
 		changes = append(changes, "hmac_enabled="+map[bool]string{true: "on", false: "off"}[p.HMACEnabled])
 		if !p.HMACEnabled {
-			warning = hmacOffWarning
+			warning = platform.HMACOffWarning
 		}
 	}
 	p.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
@@ -218,9 +219,6 @@ func (s *Server) changeProduct(ctx context.Context, c *call, id string, in platf
 	return out, nil
 }
 
-// hmacOffWarning is the consequence of switching a product's HMAC off.
-const hmacOffWarning = "HMAC is now off for this product: its orders are sent unsigned, and the partner cannot tell them from forged ones"
-
 func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in platform.ProductPatch
 	if err := decodeJSON(w, r, &in); err != nil {
@@ -230,7 +228,7 @@ func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -276,7 +274,7 @@ func (s *Server) addProductSecret(ctx context.Context, c *call, productID, propa
 		activeFrom = last.Add(time.Millisecond) // the newest secret always takes over last
 	}
 	secret := hmacgate.GenerateKey()
-	ps := &platform.ProductSecret{ID: randomToken("sec_", 9), ProductID: p.ID, EnvID: p.EnvID, CreatedAt: now, ActiveFrom: activeFrom}
+	ps := &platform.ProductSecret{ID: web.RandomToken("sec_", 9), ProductID: p.ID, EnvID: p.EnvID, CreatedAt: now, ActiveFrom: activeFrom}
 	ps.Sealed = s.sealer.Seal([]byte(secret.Reveal()), secretContext(p.EnvID, p.ID, ps.ID))
 	detail := p.ID + ": secret " + ps.ID + " signs from " + activeFrom.Format(time.RFC3339)
 	if err := s.store.AddProductSecret(ctx, ps, envAudit(c, "product.secret.create", detail)); err != nil {
@@ -300,7 +298,7 @@ func (s *Server) createProductSecret(w http.ResponseWriter, r *http.Request, c *
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{
+	web.WriteJSON(w, http.StatusCreated, map[string]any{
 		"id": ns.ID, "secret": ns.Secret.Reveal(), "active_from": ns.ActiveFrom, "product": ns.Product,
 		"warning": "store this secret now: it is shown only once. Until active_from the previous secret still signs; verify with both until then",
 	})

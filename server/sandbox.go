@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/order"
 	"github.com/hmacgate/hmacgate/platform"
 )
@@ -107,14 +108,14 @@ func (s *Server) sandbox(w http.ResponseWriter, r *http.Request, _ *call) error 
 		o, _ := order.FromContext(r.Context())
 		out := sandboxJSON{Accepted: true, KeyIndex: o.KeyIndex, User: o.User, InstallationID: o.InstallationID,
 			OrderID: o.OrderID, CorrelationID: o.CorrelationID, SignedAt: o.Time().UTC()}
-		if wantsHTML(r) {
+		if web.WantsHTML(r) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Content-Security-Policy", "default-src 'none'")
 			w.Header().Set("Cache-Control", "no-store")
 			_ = sandboxPage.Execute(w, out)
 			return
 		}
-		writeJSON(w, http.StatusOK, out)
+		web.WriteJSON(w, http.StatusOK, out)
 	})).ServeHTTP(w, r)
 	return nil
 }

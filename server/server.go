@@ -1,7 +1,11 @@
-// Package server is the platform's HTTP side: the admin API, the
-// environment API, the HMAC-gated connect endpoint, the browser SDK,
-// health checks, metrics and the web console (console*.go, with its
-// templates and assets embedded).
+// Package server is the platform's HTTP side: the admin API (admin.go),
+// the environment API (envapi.go), the HMAC-gated connect endpoint
+// (connect.go, the gate), the partner portal (products.go, orders.go,
+// delivery.go, sandbox.go, fiddle.go), the browser SDK, health checks and
+// metrics. It mounts the web console, package
+// [github.com/hmacgate/hmacgate/server/console], which reaches the platform
+// only through [Server.ConsolePlatform]. [Daemon] runs it all as
+// `hmacgate serve`.
 //
 // # The gate
 //
@@ -18,14 +22,17 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/replay"
 	"github.com/hmacgate/hmacgate/seal"
+	"github.com/hmacgate/hmacgate/server/console"
 )
 
 // Options configure a Server.
@@ -77,10 +84,7 @@ type Server struct {
 	handler  http.Handler
 	delivery *http.Client
 	limiter  *rateLimiter
-	// sessionTTL is how long a console session lasts.
-	sessionTTL time.Duration
-	// pages are the console's parsed templates.
-	pages    *consolePages
+	console  *console.Console
 	replay   hmacgate.ReplayGuard
 	stopSync context.CancelFunc
 	syncDone chan struct{}
@@ -93,12 +97,9 @@ const (
 	public access = iota
 	admin
 	environment
-	// session routes are the console's pages: they need a console session
-	// (see console_session.go); a visitor without one is sent to /login.
-	session
 )
 
-func (a access) String() string { return [...]string{"public", "admin", "environment", "session"}[a] }
+func (a access) String() string { return [...]string{"public", "admin", "environment"}[a] }
 
 // route is one entry of the route table.
 type route struct {
@@ -107,14 +108,7 @@ type route struct {
 	// createsConnection marks routes that create or re-authorize a
 	// connection; they must take the gate's admission.
 	createsConnection bool
-	// form marks the console's public forms (login, fiddle): their POSTs
-	// need the pre-session CSRF token. Every session route's POST needs the
-	// session's CSRF token, form or not.
-	form bool
-	// html marks the console's pages: refusals are written as an HTML page
-	// instead of JSON.
-	html   bool
-	handle func(w http.ResponseWriter, r *http.Request, c *call) error
+	handle            func(w http.ResponseWriter, r *http.Request, c *call) error
 }
 
 // call carries what the route's access check established.
@@ -122,8 +116,7 @@ type call struct {
 	env *envState // for environment routes, and the connect gate's environment
 	// actor is who makes the change, for the audit log: "env:<id>" for the
 	// environment's secret key, "admin" for the console.
-	actor   string
-	session *consoleSession // for session routes
+	actor string
 }
 
 // New returns a Server.
@@ -152,27 +145,26 @@ func New(o Options) *Server {
 	if s.replay == nil {
 		s.replay = replay.NewMemory(0)
 	}
-	s.sessionTTL = o.SessionTTL
-	if s.sessionTTL <= 0 {
-		s.sessionTTL = DefaultSessionTTL
-	}
-	s.pages = loadPages()
 	s.cache = newCache(s.store, s.sealer, s.now)
 	s.report = newReportCounter(s.store, s.log, s.now)
 	s.startSync(o.Bus, o.RefreshEvery)
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
-		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+		mux.Handle(rt.method+" "+rt.pattern, s.observe(rt.method, rt.pattern, s.wrap(rt)))
+	}
+	s.console = console.New(console.Options{Platform: consolePlatform{s}, Logger: s.log, SessionTTL: o.SessionTTL})
+	for _, rt := range s.console.Routes() {
+		mux.Handle(rt.Method+" "+rt.Pattern, s.observe(rt.Method, rt.Pattern, rt.Handler))
 	}
 	mux.HandleFunc("/", s.notFound)
 	s.handler = mux
 	return s
 }
 
-// routeTable lists every route of the API and the console.
+// routeTable lists every route of the API; the console has its own.
 func (s *Server) routeTable() []route {
-	return append([]route{
+	return []route{
 		{method: "GET", pattern: "/healthz", access: public, handle: s.healthz},
 		{method: "GET", pattern: "/readyz", access: public, handle: s.readyz},
 		{method: "GET", pattern: "/sdk.js", access: public, handle: s.sdk},
@@ -208,7 +200,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/v1/products/{id}/test-order", access: environment, handle: s.testOrder},
 		{method: "POST", pattern: "/v1/orders", access: environment, handle: s.createOrder},
 		{method: "GET", pattern: "/v1/launches", access: environment, handle: s.listLaunches},
-	}, s.consoleRoutes()...)
+	}
 }
 
 // RouteInfo describes one route of the API.
@@ -221,12 +213,15 @@ type RouteInfo struct {
 	CreatesConnection bool
 }
 
-// Routes lists every route of the API, for documentation and for the tests
-// that prove each is guarded.
+// Routes lists every route of the API and the console, for documentation
+// and for the tests that prove each is guarded.
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, 0, len(s.routes))
 	for _, rt := range s.routes {
 		out = append(out, RouteInfo{rt.method, rt.pattern, rt.access.String(), rt.createsConnection})
+	}
+	for _, rt := range s.console.Routes() {
+		out = append(out, RouteInfo{Method: rt.Method, Pattern: rt.Pattern, Access: rt.Access})
 	}
 	return out
 }
@@ -250,28 +245,31 @@ func (s *Server) Close() error {
 // a change made elsewhere takes effect.
 func (s *Server) Invalidate(envID string) { s.cache.invalidate(envID) }
 
-// wrap applies a route's access check, error writing, metrics and logs.
+// wrap applies a route's access check and writes its refusal.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		err := s.serve(sw, r, rt)
-		if err != nil {
+		if err := s.serve(w, r, rt); err != nil {
 			if hmacgate.ErrorCode(err) == hmacgate.Internal {
 				s.log.Error("request failed", "route", rt.pattern, "method", r.Method, "err", err.Error())
 			}
-			if rt.html {
-				s.renderError(sw, r, err)
-			} else {
-				hmacgate.WriteError(sw, err)
-			}
+			hmacgate.WriteError(w, err)
 		}
+	})
+}
+
+// observe counts and logs every request of a route: its status and how
+// long it took.
+func (s *Server) observe(method, pattern string, h http.Handler) http.Handler {
+	label := method + " " + pattern
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
 		d := time.Since(start)
-		s.metrics.requests.WithLabelValues(rt.method+" "+rt.pattern, strconv.Itoa(sw.status)).Observe(d.Seconds())
+		s.metrics.requests.WithLabelValues(label, strconv.Itoa(sw.status)).Observe(d.Seconds())
 		// The query string and body are never logged: the seed's SDK puts the
 		// hmac digest in the query.
-		s.log.Debug("request", "method", r.Method, "route", rt.pattern, "status", sw.status,
-			"code", hmacgate.ErrorCode(err), "duration", d)
+		s.log.Debug("request", "method", r.Method, "route", pattern, "status", sw.status, "duration", d)
 	})
 }
 
@@ -288,25 +286,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
 			return err
 		}
 		c.env, c.actor = st, "env:"+st.env.ID
-	case session:
-		sess, err := s.checkSession(r)
-		if err != nil {
-			if hmacgate.ErrorCode(err) == platform.ErrUnauthorized.Code() {
-				redirectToLogin(w, r)
-				return nil
-			}
-			return err
-		}
-		c.session, c.actor = sess, "admin"
-		if err := s.checkCSRF(w, r, sess.token); err != nil {
-			return err
-		}
-	case public:
-		if rt.form {
-			if err := s.checkCSRF(w, r, preSessionToken(r)); err != nil {
-				return err
-			}
-		}
 	}
 	return rt.handle(w, r, c)
 }
@@ -353,7 +332,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ *call) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
 
@@ -363,10 +342,26 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return s.unavailable(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil
 }
 
 func isNotFound(err error) bool { return errors.Is(err, platform.ErrNotFound) }
 
-func itoa(n int) string { return strconv.Itoa(n) }
+// notFound answers requests that match no route: a page for browsers,
+// JSON for everyone else.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if web.WantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
+		s.console.NotFound(w, r)
+		return
+	}
+	hmacgate.WriteError(w, platform.ErrNotFound.With("no route "+r.Method+" "+r.URL.Path))
+}
+
+// errOrNil is storeErr for a result that may be nil.
+func (s *Server) errOrNil(err error) error {
+	if err == nil {
+		return nil
+	}
+	return s.storeErr(err)
+}

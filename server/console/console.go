@@ -1,4 +1,19 @@
-package server
+// Package console is the platform's web interface: html/template pages
+// (templates/), one stylesheet and one small script (assets/), all
+// embedded, served by the platform server next to its JSON API. Every page
+// works without JavaScript where a plain form can do the job; the script
+// adds copy buttons, countdowns and the connect demo, which runs the
+// browser SDK.
+//
+// The console reaches the platform only through [Platform]: the same
+// operations the JSON API runs. A handler here reads a form and renders a
+// page; it makes no decision the API would make differently.
+//
+// # Sessions and CSRF
+//
+// A person signs in with the admin token; see session.go for how sessions
+// are kept and how every form is protected.
+package console
 
 import (
 	"bytes"
@@ -16,17 +31,6 @@ import (
 	"github.com/hmacgate/hmacgate/platform"
 )
 
-// The console is the platform's web interface, served at / by the same
-// server as the API: html/template pages (templates/), one stylesheet and
-// one small script (assets/), all embedded. Every page works without
-// JavaScript where a plain form can do the job; the script adds copy
-// buttons, countdowns and the connect demo, which runs the browser SDK.
-//
-// The console calls the same functions as the JSON API for every operation
-// (newEnvironment, addHMACKey, changeMode, buildReport, addProduct,
-// addProductSecret, sendTestOrder, runFiddle, …): a handler here only reads
-// a form and renders a page.
-
 //go:embed templates/*.html
 var templateFS embed.FS
 
@@ -34,7 +38,7 @@ var templateFS embed.FS
 var assetFS embed.FS
 
 // consolePages holds a parsed template set per page.
-type consolePages struct {
+type pages struct {
 	byName map[string]*template.Template
 	// assetVersion is a hash of the assets, appended to their URLs so that
 	// a new binary's assets are never taken from a stale cache.
@@ -59,8 +63,8 @@ var templateFuncs = template.FuncMap{
 }
 
 // loadPages parses every page with the layout and the partials.
-func loadPages() *consolePages {
-	p := &consolePages{byName: map[string]*template.Template{}}
+func loadPages() *pages {
+	p := &pages{byName: map[string]*template.Template{}}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -122,7 +126,7 @@ func consoleHeaders(w http.ResponseWriter) {
 
 // render writes a page. The template runs into a buffer first, so a
 // template error never leaves half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name string, v *view) error {
+func (s *Console) render(w http.ResponseWriter, r *http.Request, c *call, status int, name string, v *view) error {
 	t := s.pages.byName[name]
 	if t == nil {
 		panic("console: no template " + name)
@@ -133,7 +137,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 		v.CSRF = csrfToken(c.session.token)
 	}
 	if c != nil && c.env != nil && v.Env == nil {
-		e := c.env.env
+		e := c.env
 		v.Env = &envSummary{ID: e.ID, Name: e.Name, PublicKey: e.PublicKey, HMACMode: string(e.HMACMode)}
 	}
 	var buf bytes.Buffer
@@ -156,7 +160,7 @@ type errorView struct {
 
 // renderError writes a refusal as a page. Only the refusal's code and
 // message are shown; other errors show a generic text.
-func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Console) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	status := hmacgate.HTTPStatus(err)
 	ev := errorView{Status: status, Code: hmacgate.ErrorCode(err), Message: consoleMessage(err)}
 	switch {
@@ -187,19 +191,13 @@ func consoleMessage(err error) string {
 	return hmacgate.ErrorMessage(err)
 }
 
-// notFound answers requests that match no route: a page for browsers,
-// JSON for everyone else.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	err := platform.ErrNotFound.With("no route " + r.Method + " " + r.URL.Path)
-	if wantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
-		s.renderError(w, r, platform.ErrNotFound.With("There is no page at this address."))
-		return
-	}
-	hmacgate.WriteError(w, err)
+// NotFound answers a browser's request for a page that does not exist.
+func (s *Console) NotFound(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, platform.ErrNotFound.With("There is no page at this address."))
 }
 
 // asset serves the console's stylesheet, script and icon.
-func (s *Server) asset(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Console) asset(w http.ResponseWriter, r *http.Request, _ *call) error {
 	name := r.PathValue("name")
 	b, err := assetFS.ReadFile("assets/" + name)
 	if err != nil || name == "sdk.js" {
@@ -224,14 +222,14 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request, _ *call) error {
 	return nil
 }
 
-// consoleRoutes lists the console's routes. Pages (html) render refusals
-// as pages; every session route's POST is checked for its CSRF token in
-// Server.serve, before the handler runs.
-func (s *Server) consoleRoutes() []route {
-	page := func(method, pattern string, h func(http.ResponseWriter, *http.Request, *call) error) route {
+// routeTable lists the console's routes. Pages (html) render refusals as
+// pages; every session route's POST is checked for its CSRF token in
+// serve, before the handler runs.
+func (s *Console) routeTable() []route {
+	page := func(method, pattern string, h handler) route {
 		return route{method: method, pattern: pattern, access: session, html: true, handle: h}
 	}
-	env := func(method, pattern string, h func(http.ResponseWriter, *http.Request, *call) error) route {
+	env := func(method, pattern string, h handler) route {
 		return page(method, "/environments/{env}"+pattern, s.inEnvironment(h))
 	}
 	return []route{
@@ -266,30 +264,29 @@ func (s *Server) consoleRoutes() []route {
 	}
 }
 
-// inEnvironment loads the environment named in the path into the call, so
-// that the shared operations see it as the environment API does.
-func (s *Server) inEnvironment(h func(http.ResponseWriter, *http.Request, *call) error) func(http.ResponseWriter, *http.Request, *call) error {
+// inEnvironment loads the environment named in the path into the call.
+func (s *Console) inEnvironment(h handler) handler {
 	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		st, err := s.cache.get(r.Context(), r.PathValue("env"))
+		env, hasKey, err := s.p.Environment(r.Context(), r.PathValue("env"))
 		if err != nil {
 			if isNotFound(err) {
 				return platform.ErrNotFound.With("There is no such environment; it may have been deleted.")
 			}
-			return s.unavailable(err)
+			return err
 		}
-		c.env = st
+		c.env, c.hasKey = env, hasKey
 		return h(w, r, c)
 	}
 }
 
 // reload refreshes the call's environment after a change, for the page
 // that shows the result.
-func (s *Server) reload(r *http.Request, c *call) error {
-	st, err := s.cache.get(r.Context(), c.env.env.ID)
+func (s *Console) reload(r *http.Request, c *call) error {
+	env, hasKey, err := s.p.Environment(r.Context(), c.env.ID)
 	if err != nil {
-		return s.storeErr(err)
+		return err
 	}
-	c.env = st
+	c.env, c.hasKey = env, hasKey
 	return nil
 }
 
@@ -313,7 +310,7 @@ var messages = map[string]string{
 	"integration-added":  "The integration was added.",
 	"connection-deleted": "The connection was deleted.",
 	"product-saved":      "The product was saved.",
-	"hmac-off":           hmacOffWarning + ".",
+	"hmac-off":           platform.HMACOffWarning + ".",
 }
 
 // doneNotice returns the notice a redirect asked for, if any.
@@ -342,7 +339,7 @@ func isRefusal(err error) bool {
 	return s == http.StatusBadRequest || s == http.StatusConflict
 }
 
-func (s *Server) home(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Console) home(w http.ResponseWriter, r *http.Request, _ *call) error {
 	http.Redirect(w, r, "/environments", http.StatusSeeOther)
 	return nil
 }

@@ -1,11 +1,13 @@
-package server
+package console
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
 
@@ -26,30 +28,30 @@ type productForm struct {
 	HMACEnabled    bool
 }
 
-func (s *Server) productsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) productsPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.renderProducts(w, r, c, http.StatusOK, productForm{HMACEnabled: true}, doneNotice(r))
 }
 
-func (s *Server) renderProducts(w http.ResponseWriter, r *http.Request, c *call, status int, f productForm, n *notice) error {
-	ps, err := s.productList(r.Context(), c)
+func (s *Console) renderProducts(w http.ResponseWriter, r *http.Request, c *call, status int, f productForm, n *notice) error {
+	ps, err := s.p.Products(r.Context(), c.env.ID)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, status, "products", &view{Title: c.env.env.Name + " products", Section: "environments", Tab: "products",
+	return s.render(w, r, c, status, "products", &view{Title: c.env.Name + " products", Section: "environments", Tab: "products",
 		Notice: n, Data: &productsView{Products: ps, Form: f}})
 }
 
-func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) productCreate(w http.ResponseWriter, r *http.Request, c *call) error {
 	f := productForm{Name: r.PostForm.Get("name"), OrderURL: strings.TrimSpace(r.PostForm.Get("order_url")),
 		HMACEnabled: r.PostForm.Get("hmac_enabled") == "on"}
-	p, err := s.addProduct(r.Context(), c, platform.ProductInput{Name: f.Name, OrderURL: f.OrderURL, HMACEnabled: &f.HMACEnabled})
+	p, err := s.p.AddProduct(r.Context(), c.env.ID, platform.ProductInput{Name: f.Name, OrderURL: f.OrderURL, HMACEnabled: &f.HMACEnabled})
 	if err != nil {
 		if isRefusal(err) {
 			return s.renderProducts(w, r, c, hmacgate.HTTPStatus(err), f, errorNotice(err))
 		}
 		return err
 	}
-	base := "/environments/" + c.env.env.ID + "/products/" + p.ID
+	base := "/environments/" + c.env.ID + "/products/" + p.ID
 	if p.HMACEnabled {
 		return seeOther(w, r, base+"/credentials", "product-created")
 	}
@@ -64,12 +66,12 @@ type productPageView struct {
 	Launches []launchRow
 }
 
-func (s *Server) productPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.renderProduct(w, r, c, http.StatusOK, &productPageView{Test: defaultTestOrder()}, doneNotice(r))
+func (s *Console) productPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.renderProduct(w, r, c, http.StatusOK, &productPageView{Test: platform.DefaultTestOrder()}, doneNotice(r))
 }
 
-func (s *Server) renderProduct(w http.ResponseWriter, r *http.Request, c *call, status int, pv *productPageView, n *notice) error {
-	p, err := s.productByID(r.Context(), c, r.PathValue("product"))
+func (s *Console) renderProduct(w http.ResponseWriter, r *http.Request, c *call, status int, pv *productPageView, n *notice) error {
+	p, err := s.p.Product(r.Context(), c.env.ID, r.PathValue("product"))
 	if err != nil {
 		return err
 	}
@@ -80,10 +82,10 @@ func (s *Server) renderProduct(w http.ResponseWriter, r *http.Request, c *call, 
 	return s.render(w, r, c, status, "product", &view{Title: p.Name, Section: "environments", Tab: "products", Notice: n, Data: pv})
 }
 
-func (s *Server) productUpdate(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) productUpdate(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
 	id := r.PathValue("product")
-	cur, err := s.productByID(ctx, c, id)
+	cur, err := s.p.Product(ctx, c.env.ID, id)
 	if err != nil {
 		return err
 	}
@@ -91,20 +93,20 @@ func (s *Server) productUpdate(w http.ResponseWriter, r *http.Request, c *call) 
 	on := r.PostForm.Get("hmac_enabled") == "on"
 	if cur.HMACEnabled && !on && !confirmed(r) {
 		return s.confirm(w, r, c, &confirmView{
-			Heading: "Switch HMAC off for " + quote(cur.Name) + "?",
+			Heading: "Switch HMAC off for " + web.Quote(cur.Name) + "?",
 			Consequence: []string{
 				"Its orders will be sent without hmacsignature. The partner cannot tell them from forged ones, " +
 					"and a partner that verifies signatures will refuse them.",
 			},
 			Fields: [][2]string{{"name", name}, {"order_url", orderURL}},
 			Button: "Switch HMAC off", Danger: true,
-			Cancel: "/environments/" + c.env.env.ID + "/products/" + id,
+			Cancel: "/environments/" + c.env.ID + "/products/" + id,
 		})
 	}
-	out, err := s.changeProduct(ctx, c, id, platform.ProductPatch{Name: &name, OrderURL: &orderURL, HMACEnabled: &on})
+	out, err := s.p.UpdateProduct(ctx, c.env.ID, id, platform.ProductPatch{Name: &name, OrderURL: &orderURL, HMACEnabled: &on})
 	if err != nil {
 		if isRefusal(err) {
-			return s.renderProduct(w, r, c, hmacgate.HTTPStatus(err), &productPageView{Test: defaultTestOrder()}, errorNotice(err))
+			return s.renderProduct(w, r, c, hmacgate.HTTPStatus(err), &productPageView{Test: platform.DefaultTestOrder()}, errorNotice(err))
 		}
 		return err
 	}
@@ -112,11 +114,11 @@ func (s *Server) productUpdate(w http.ResponseWriter, r *http.Request, c *call) 
 	if out.Warning != "" {
 		msg = "hmac-off"
 	}
-	return seeOther(w, r, "/environments/"+c.env.env.ID+"/products/"+id, msg)
+	return seeOther(w, r, "/environments/"+c.env.ID+"/products/"+id, msg)
 }
 
-func (s *Server) productTestOrder(w http.ResponseWriter, r *http.Request, c *call) error {
-	in := defaultTestOrder()
+func (s *Console) productTestOrder(w http.ResponseWriter, r *http.Request, c *call) error {
+	in := platform.DefaultTestOrder()
 	f := r.PostForm
 	for _, fld := range []struct {
 		name string
@@ -130,14 +132,14 @@ func (s *Server) productTestOrder(w http.ResponseWriter, r *http.Request, c *cal
 			*fld.dst = f.Get(fld.name)
 		}
 	}
-	td, err := s.sendTestOrder(r.Context(), c, r.PathValue("product"), &in)
+	td, err := s.p.SendTestOrder(r.Context(), c.env.ID, r.PathValue("product"), &in)
 	if err != nil {
 		if isRefusal(err) {
 			return s.renderProduct(w, r, c, hmacgate.HTTPStatus(err), &productPageView{Test: in}, errorNotice(err))
 		}
 		return err
 	}
-	n := &notice{Kind: "ok", Text: "The test order was delivered: the partner answered " + itoa(td.Delivery.Status) + "."}
+	n := &notice{Kind: "ok", Text: "The test order was delivered: the partner answered " + strconv.Itoa(td.Delivery.Status) + "."}
 	switch {
 	case td.Delivery.Error != "":
 		n = &notice{Kind: "error", Text: "The test order was not delivered: " + td.Delivery.Error + "."}
@@ -171,27 +173,27 @@ var propagationOptions = []retireOption{
 	{"0s", "at once (the old secret stops signing now)"},
 }
 
-func (s *Server) credentialsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) credentialsPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.renderCredentials(w, r, c, http.StatusOK, &credentialsView{}, s.credentialsNotice(r))
 }
 
-func (s *Server) credentialsNotice(r *http.Request) *notice {
+func (s *Console) credentialsNotice(r *http.Request) *notice {
 	if r.URL.Query().Get("done") == "product-created" {
 		return &notice{Kind: "ok", Text: "The product was created with HMAC on. Generate its secret now, and give it to the partner."}
 	}
 	return nil
 }
 
-func (s *Server) renderCredentials(w http.ResponseWriter, r *http.Request, c *call, status int, cv *credentialsView, n *notice) error {
+func (s *Console) renderCredentials(w http.ResponseWriter, r *http.Request, c *call, status int, cv *credentialsView, n *notice) error {
 	if cv.Product.ID == "" {
-		p, err := s.productByID(r.Context(), c, r.PathValue("product"))
+		p, err := s.p.Product(r.Context(), c.env.ID, r.PathValue("product"))
 		if err != nil {
 			return err
 		}
 		cv.Product = p
 	}
 	if at := cv.Product.SwitchAt; at != nil {
-		left := at.Sub(s.now())
+		left := at.Sub(s.p.Now())
 		cv.Countdown = &countdown{Seconds: int(left.Round(time.Second) / time.Second), At: *at, Text: untilText(left)}
 	}
 	cv.Propagations = propagationOptions
@@ -199,8 +201,8 @@ func (s *Server) renderCredentials(w http.ResponseWriter, r *http.Request, c *ca
 		Notice: n, Data: cv})
 }
 
-func (s *Server) secretCreate(w http.ResponseWriter, r *http.Request, c *call) error {
-	ns, err := s.addProductSecret(r.Context(), c, r.PathValue("product"), r.PostForm.Get("propagation"))
+func (s *Console) secretCreate(w http.ResponseWriter, r *http.Request, c *call) error {
+	ns, err := s.p.AddProductSecret(r.Context(), c.env.ID, r.PathValue("product"), r.PostForm.Get("propagation"))
 	if err != nil {
 		if isRefusal(err) {
 			return s.renderCredentials(w, r, c, hmacgate.HTTPStatus(err), &credentialsView{}, errorNotice(err))
@@ -208,7 +210,7 @@ func (s *Server) secretCreate(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	note := "It is stored encrypted and signs this product's orders from now on."
-	if ns.ActiveFrom.After(s.now()) {
+	if ns.ActiveFrom.After(s.p.Now()) {
 		note = "It is stored encrypted and starts signing at " + ns.ActiveFrom.UTC().Format("15:04:05 UTC") +
 			"; until then the previous secret signs. Verify with both the new and the old secret meanwhile."
 	}

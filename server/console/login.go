@@ -1,4 +1,4 @@
-package server
+package console
 
 import (
 	"net/http"
@@ -12,7 +12,7 @@ type loginView struct {
 	Next string
 }
 
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Console) loginPage(w http.ResponseWriter, r *http.Request, _ *call) error {
 	next := safeNext(r.URL.Query().Get("next"))
 	if _, err := s.checkSession(r); err == nil {
 		http.Redirect(w, r, next, http.StatusSeeOther)
@@ -21,16 +21,16 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, _ *call) erro
 	return s.renderLogin(w, r, http.StatusOK, next, nil)
 }
 
-func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, next string, n *notice) error {
+func (s *Console) renderLogin(w http.ResponseWriter, r *http.Request, status int, next string, n *notice) error {
 	v := &view{Title: "Sign in", Section: "login", Notice: n, Data: loginView{Next: next}}
 	return s.render(w, r, nil, status, "login", s.withPublicCSRF(w, r, v))
 }
 
 // login opens a session for the admin token. A wrong token costs a fiddle
 // token too: both limits guard the public forms against guessing.
-func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
+func (s *Console) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 	next := safeNext(r.PostForm.Get("next"))
-	if err := s.fiddleAllowed(r); err != nil {
+	if err := s.p.Allow(r); err != nil {
 		return s.renderLogin(w, r, http.StatusTooManyRequests, next, errorNotice(err))
 	}
 	err := s.openSession(w, r, r.PostForm.Get("token"))
@@ -45,7 +45,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 	return nil
 }
 
-func (s *Server) logout(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) logout(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err := s.closeSession(w, r, c.session); err != nil {
 		return err
 	}

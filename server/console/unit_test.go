@@ -1,4 +1,4 @@
-package server
+package console
 
 import (
 	"os"
@@ -14,7 +14,7 @@ import (
 // digest with the README's lines, which testdata/vectors.json checks
 // against the other languages' HMAC libraries.
 func TestSnippetsMatchTheREADME(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

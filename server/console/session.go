@@ -1,4 +1,4 @@
-package server
+package console
 
 import (
 	"crypto/hmac"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
 
@@ -71,23 +72,23 @@ func adminFingerprint(adminHash []byte) []byte {
 
 // openSession starts a session for someone who gave the admin token and
 // sets its cookie.
-func (s *Server) openSession(w http.ResponseWriter, r *http.Request, adminToken string) error {
+func (s *Console) openSession(w http.ResponseWriter, r *http.Request, adminToken string) error {
 	ctx := r.Context()
-	if err := s.checkAdminToken(ctx, adminToken); err != nil {
+	if err := s.p.CheckAdminToken(ctx, adminToken); err != nil {
 		return err
 	}
-	adminHash, err := s.store.Setting(ctx, settingAdminToken)
+	adminHash, err := s.p.Setting(ctx, platform.SettingAdminToken)
 	if err != nil {
-		return s.storeErr(err)
+		return s.unavailable(err)
 	}
-	token := randomToken("hgs_", 32)
-	expires := s.now().Add(s.sessionTTL)
+	token := web.RandomToken("hgs_", 32)
+	expires := s.p.Now().Add(s.sessionTTL)
 	value := binary.BigEndian.AppendUint64(nil, uint64(expires.UnixMilli()))
 	value = append(value, adminFingerprint(adminHash)...)
-	err = s.store.SetSetting(ctx, sessionSetting(token), value,
+	err = s.p.SetSetting(ctx, sessionSetting(token), value,
 		platform.AuditEntry{Actor: "admin", Action: "console.login", Detail: "session until " + expires.UTC().Format(time.RFC3339)})
 	if err != nil {
-		return s.storeErr(err)
+		return s.unavailable(err)
 	}
 	setCookie(w, r, sessionCookie, token, int(s.sessionTTL/time.Second))
 	return nil
@@ -95,13 +96,13 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request, adminToken 
 
 // checkSession returns the request's valid session, ErrUnauthorized when
 // it has none, or ErrUnavailable when the store cannot tell.
-func (s *Server) checkSession(r *http.Request) (*consoleSession, error) {
+func (s *Console) checkSession(r *http.Request) (*consoleSession, error) {
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" || len(ck.Value) > 100 {
 		return nil, platform.ErrUnauthorized
 	}
 	ctx := r.Context()
-	value, err := s.store.Setting(ctx, sessionSetting(ck.Value))
+	value, err := s.p.Setting(ctx, sessionSetting(ck.Value))
 	if isNotFound(err) {
 		return nil, platform.ErrUnauthorized
 	} else if err != nil {
@@ -111,12 +112,12 @@ func (s *Server) checkSession(r *http.Request) (*consoleSession, error) {
 		return nil, platform.ErrUnauthorized // ended by logout
 	}
 	expires := time.UnixMilli(int64(binary.BigEndian.Uint64(value[:8])))
-	if !s.now().Before(expires) {
+	if !s.p.Now().Before(expires) {
 		// Expired: forget it (best effort; a failure leaves a dead row).
-		_ = s.store.DeleteSetting(ctx, sessionSetting(ck.Value), platform.AuditEntry{})
+		_ = s.p.DeleteSetting(ctx, sessionSetting(ck.Value), platform.AuditEntry{})
 		return nil, platform.ErrUnauthorized
 	}
-	adminHash, err := s.store.Setting(ctx, settingAdminToken)
+	adminHash, err := s.p.Setting(ctx, platform.SettingAdminToken)
 	if err != nil {
 		if isNotFound(err) {
 			return nil, platform.ErrUnauthorized
@@ -130,11 +131,11 @@ func (s *Server) checkSession(r *http.Request) (*consoleSession, error) {
 }
 
 // closeSession ends a session for good and clears its cookie.
-func (s *Server) closeSession(w http.ResponseWriter, r *http.Request, sess *consoleSession) error {
-	err := s.store.DeleteSetting(r.Context(), sessionSetting(sess.token),
+func (s *Console) closeSession(w http.ResponseWriter, r *http.Request, sess *consoleSession) error {
+	err := s.p.DeleteSetting(r.Context(), sessionSetting(sess.token),
 		platform.AuditEntry{Actor: "admin", Action: "console.logout"})
 	if err != nil && !isNotFound(err) {
-		return s.storeErr(err)
+		return s.unavailable(err)
 	}
 	setCookie(w, r, sessionCookie, "", -1)
 	return nil
@@ -146,11 +147,7 @@ func (s *Server) closeSession(w http.ResponseWriter, r *http.Request, sess *cons
 // depend on the browser's clock agreeing with the server's.
 func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: isTLS(r)})
-}
-
-func isTLS(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: web.IsTLS(r)})
 }
 
 // preSessionToken returns the request's pre-session cookie, "" if none.
@@ -167,7 +164,7 @@ func ensurePreSession(w http.ResponseWriter, r *http.Request) string {
 	if tok := preSessionToken(r); tok != "" {
 		return tok
 	}
-	tok := randomToken("hgf_", 24)
+	tok := web.RandomToken("hgf_", 24)
 	setCookie(w, r, preSessionCookie, tok, int((24 * time.Hour).Seconds()))
 	return tok
 }
@@ -184,8 +181,8 @@ func csrfToken(cookieToken string) string {
 
 // checkCSRF refuses an unsafe request whose form token does not go with
 // cookieToken, or that comes from another site. Safe methods pass. It
-// parses the form (bounded to maxBody), so handlers read r.PostForm.
-func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, cookieToken string) error {
+// parses the form (bounded to web.MaxBody), so handlers read r.PostForm.
+func (s *Console) checkCSRF(w http.ResponseWriter, r *http.Request, cookieToken string) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return nil
@@ -193,13 +190,13 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, cookieToken s
 	if crossSite(r) {
 		return errCSRF
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, web.MaxBody)
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return hmacgate.ErrBodyTooLarge
 		}
-		return invalid("the form could not be read")
+		return platform.ErrInvalidRequest.With("the form could not be read")
 	}
 	got, want := r.PostForm.Get(csrfField), csrfToken(cookieToken)
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {

@@ -1,4 +1,4 @@
-package server
+package console
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
-	"github.com/hmacgate/hmacgate/connect"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
 
@@ -20,42 +20,39 @@ type shownOnce struct {
 
 // environmentsView is the data of the environments page.
 type environmentsView struct {
-	Environments []environmentJSON
+	Environments []*platform.Environment
 	// Created is the environment just made, with its secret key.
-	Created   *environmentJSON
+	Created   *platform.Environment
 	SecretKey *shownOnce
 	Name      string // the create form's value after a refusal
 }
 
-func (s *Server) environmentsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) environmentsPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.renderEnvironments(w, r, c, http.StatusOK, &environmentsView{}, doneNotice(r))
 }
 
-func (s *Server) renderEnvironments(w http.ResponseWriter, r *http.Request, c *call, status int, ev *environmentsView, n *notice) error {
-	envs, err := s.store.Environments(r.Context())
+func (s *Console) renderEnvironments(w http.ResponseWriter, r *http.Request, c *call, status int, ev *environmentsView, n *notice) error {
+	envs, err := s.p.Environments(r.Context())
 	if err != nil {
-		return s.storeErr(err)
+		return err
 	}
-	for _, e := range envs {
-		ev.Environments = append(ev.Environments, envJSON(e))
-	}
+	ev.Environments = envs
 	return s.render(w, r, c, status, "environments", &view{Title: "Environments", Section: "environments", Notice: n, Data: ev})
 }
 
-func (s *Server) environmentCreate(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) environmentCreate(w http.ResponseWriter, r *http.Request, c *call) error {
 	name := r.PostForm.Get("name")
-	env, secret, err := s.newEnvironment(r.Context(), name)
+	env, secret, err := s.p.CreateEnvironment(r.Context(), name)
 	if err != nil {
 		if isRefusal(err) {
 			return s.renderEnvironments(w, r, c, hmacgate.HTTPStatus(err), &environmentsView{Name: name}, errorNotice(err))
 		}
 		return err
 	}
-	created := envJSON(env)
-	ev := &environmentsView{Created: &created, SecretKey: &shownOnce{Label: "Secret key of " + env.Name, Value: secret,
+	ev := &environmentsView{Created: env, SecretKey: &shownOnce{Label: "Secret key of " + env.Name, Value: secret,
 		Note: "Your backend calls the environment API with this key (Authorization: Bearer …). hmacgate keeps only its hash."}}
 	return s.renderEnvironments(w, r, c, http.StatusCreated, ev,
-		&notice{Kind: "ok", Text: "The environment " + quote(env.Name) + " was created."})
+		&notice{Kind: "ok", Text: "The environment " + web.Quote(env.Name) + " was created."})
 }
 
 // confirmView is the data of the page that asks before a risky change.
@@ -71,18 +68,18 @@ type confirmView struct {
 
 // confirm renders the confirmation page for a form that was posted
 // without confirm=yes.
-func (s *Server) confirm(w http.ResponseWriter, r *http.Request, c *call, cv *confirmView) error {
+func (s *Console) confirm(w http.ResponseWriter, r *http.Request, c *call, cv *confirmView) error {
 	cv.Action = r.URL.Path
 	return s.render(w, r, c, http.StatusOK, "confirm", &view{Title: cv.Heading, Section: "environments", Data: cv})
 }
 
 func confirmed(r *http.Request) bool { return r.PostForm.Get("confirm") == "yes" }
 
-func (s *Server) environmentDelete(w http.ResponseWriter, r *http.Request, c *call) error {
-	e := c.env.env
+func (s *Console) environmentDelete(w http.ResponseWriter, r *http.Request, c *call) error {
+	e := c.env
 	if !confirmed(r) {
 		return s.confirm(w, r, c, &confirmView{
-			Heading: "Delete the environment " + quote(e.Name) + "?",
+			Heading: "Delete the environment " + web.Quote(e.Name) + "?",
 			Consequence: []string{
 				"Its HMAC keys, integrations, connections (with the end users' stored credentials), products, secrets, report and launch log are deleted.",
 				"Connect calls with its public key and API calls with its secret key will be refused. This cannot be undone.",
@@ -90,7 +87,7 @@ func (s *Server) environmentDelete(w http.ResponseWriter, r *http.Request, c *ca
 			Button: "Delete " + e.Name, Danger: true, Cancel: "/environments/" + e.ID,
 		})
 	}
-	if err := s.removeEnvironment(r.Context(), e.ID); err != nil {
+	if err := s.p.DeleteEnvironment(r.Context(), e.ID); err != nil {
 		return err
 	}
 	return seeOther(w, r, "/environments", "env-deleted")
@@ -105,7 +102,7 @@ type settingsView struct {
 	VerdictKind string
 	Chart       chart
 	Modes       []modeOption
-	Audit       []auditJSON
+	Audit       []platform.AuditEntry
 	Retires     []retireOption
 	// KeyError keeps the key form's state after a refusal.
 	KeyError bool
@@ -125,18 +122,18 @@ var retireOptions = []retireOption{
 	{"now", "now (refuse digests made with the old key at once)"},
 }
 
-func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) settingsPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.renderSettings(w, r, c, http.StatusOK, &settingsView{}, doneNotice(r))
 }
 
-func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, c *call, status int, sv *settingsView, n *notice) error {
+func (s *Console) renderSettings(w http.ResponseWriter, r *http.Request, c *call, status int, sv *settingsView, n *notice) error {
 	ctx := r.Context()
-	keys, err := s.store.HMACKeys(ctx, c.env.env.ID, s.now())
+	keys, err := s.p.HMACKeys(ctx, c.env.ID)
 	if err != nil {
-		return s.storeErr(err)
+		return err
 	}
-	sv.Keys = platform.KeyInfos(keys)
-	if sv.Report, err = s.buildReport(ctx, c.env); err != nil {
+	sv.Keys = keys
+	if sv.Report, err = s.p.Report(ctx, c.env.ID); err != nil {
 		return err
 	}
 	sv.Chart = reportChart(sv.Report)
@@ -148,7 +145,7 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, c *call,
 	default:
 		sv.VerdictKind = "bad"
 	}
-	if sv.Audit, err = s.auditEntries(ctx, c.env.env.ID, 8); err != nil {
+	if sv.Audit, err = s.p.Audit(ctx, c.env.ID, 8); err != nil {
 		return err
 	}
 	sv.Retires = retireOptions
@@ -157,19 +154,19 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, c *call,
 		{Value: "report", Label: "Report", Description: "Accept every connect call, and count those enforce would refuse."},
 		{Value: "enforce", Label: "Enforce", Description: "Refuse connect calls without a valid digest."},
 	} {
-		m.Current = m.Value == string(c.env.env.HMACMode)
+		m.Current = m.Value == string(c.env.HMACMode)
 		sv.Modes = append(sv.Modes, m)
 	}
-	return s.render(w, r, c, status, "settings", &view{Title: c.env.env.Name + " settings", Section: "environments", Tab: "settings", Notice: n, Data: sv})
+	return s.render(w, r, c, status, "settings", &view{Title: c.env.Name + " settings", Section: "environments", Tab: "settings", Notice: n, Data: sv})
 }
 
-func (s *Server) keyCreate(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) keyCreate(w http.ResponseWriter, r *http.Request, c *call) error {
 	var supplied *string
 	if r.PostForm.Get("source") == "paste" {
 		k := r.PostForm.Get("key") // exact bytes: never trimmed
 		supplied = &k
 	}
-	k, err := s.addHMACKey(r.Context(), c, supplied, r.PostForm.Get("retire"))
+	k, err := s.p.AddHMACKey(r.Context(), c.env.ID, supplied, r.PostForm.Get("retire"))
 	if err != nil {
 		if isRefusal(err) {
 			return s.renderSettings(w, r, c, hmacgate.HTTPStatus(err), &settingsView{KeyError: true}, errorNotice(err))
@@ -187,37 +184,37 @@ func (s *Server) keyCreate(w http.ResponseWriter, r *http.Request, c *call) erro
 	return s.renderSettings(w, r, c, http.StatusCreated, sv, nil)
 }
 
-func (s *Server) modeChange(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) modeChange(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx := r.Context()
 	raw := r.PostForm.Get("mode")
-	mode, err := s.checkMode(ctx, c, raw)
+	mode, err := s.p.CheckMode(ctx, c.env.ID, raw)
 	if err != nil {
 		if isRefusal(err) {
 			return s.renderSettings(w, r, c, hmacgate.HTTPStatus(err), &settingsView{}, errorNotice(err))
 		}
 		return err
 	}
-	if mode == c.env.env.HMACMode {
-		return seeOther(w, r, "/environments/"+c.env.env.ID, "mode-"+string(mode))
+	if mode == c.env.HMACMode {
+		return seeOther(w, r, "/environments/"+c.env.ID, "mode-"+string(mode))
 	}
 	if !confirmed(r) {
-		rep, err := s.buildReport(ctx, c.env)
+		rep, err := s.p.Report(ctx, c.env.ID)
 		if err != nil {
 			return err
 		}
 		return s.confirm(w, r, c, &confirmView{
-			Heading:     "Switch HMAC from " + string(c.env.env.HMACMode) + " to " + string(mode) + "?",
+			Heading:     "Switch HMAC from " + string(c.env.HMACMode) + " to " + string(mode) + "?",
 			Consequence: modeConsequence(mode, rep),
 			Fields:      [][2]string{{"mode", string(mode)}},
 			Button:      "Switch to " + string(mode),
 			Danger:      mode != platform.ModeReport,
-			Cancel:      "/environments/" + c.env.env.ID,
+			Cancel:      "/environments/" + c.env.ID,
 		})
 	}
-	if _, err := s.changeMode(ctx, c, raw); err != nil {
+	if err := s.p.SetMode(ctx, c.env.ID, raw); err != nil {
 		return err
 	}
-	return seeOther(w, r, "/environments/"+c.env.env.ID, "mode-"+string(mode))
+	return seeOther(w, r, "/environments/"+c.env.ID, "mode-"+string(mode))
 }
 
 // modeConsequence says in plain words what switching to mode does, with
@@ -248,8 +245,8 @@ func modeConsequence(mode platform.HMACMode, rep *platform.Report) []string {
 
 // integrationsView is the data of the integrations and connections page.
 type integrationsView struct {
-	Integrations []integrationJSON
-	Connections  []connJSON
+	Integrations []*platform.Integration
+	Connections  []*platform.Connection
 	Search       string
 	Integration  string // the connection filter
 	After        string // this page's cursor
@@ -261,64 +258,55 @@ type integrationsView struct {
 // connectionsPerPage is the console's page size for connections.
 const connectionsPerPage = 20
 
-func (s *Server) integrationsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) integrationsPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.renderIntegrations(w, r, c, http.StatusOK, &integrationsView{}, doneNotice(r))
 }
 
-func (s *Server) renderIntegrations(w http.ResponseWriter, r *http.Request, c *call, status int, iv *integrationsView, n *notice) error {
+func (s *Console) renderIntegrations(w http.ResponseWriter, r *http.Request, c *call, status int, iv *integrationsView, n *notice) error {
 	ctx := r.Context()
-	ins, err := s.store.Integrations(ctx, c.env.env.ID)
-	if err != nil {
-		return s.storeErr(err)
-	}
-	for _, it := range ins {
-		iv.Integrations = append(iv.Integrations, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
+	var err error
+	if iv.Integrations, err = s.p.Integrations(ctx, c.env.ID); err != nil {
+		return err
 	}
 	q := r.URL.Query()
-	q.Set("limit", itoa(connectionsPerPage))
-	f, err := connectionFilter(c.env.env.ID, q)
-	if err != nil {
+	f := platform.ConnectionFilter{EnvID: c.env.ID, IntegrationID: q.Get("integration"), Search: q.Get("search"),
+		After: q.Get("after"), Limit: connectionsPerPage}
+	var next string
+	if iv.Connections, next, err = s.p.Connections(ctx, f); err != nil {
 		return err
-	}
-	list, next, err := s.connectionPage(ctx, f)
-	if err != nil {
-		return err
-	}
-	for _, cn := range list {
-		iv.Connections = append(iv.Connections, connectionJSON(cn, nil))
 	}
 	iv.Search, iv.Integration, iv.After, iv.Next = f.Search, f.IntegrationID, f.After, next
-	return s.render(w, r, c, status, "integrations", &view{Title: c.env.env.Name + " integrations", Section: "environments", Tab: "integrations", Notice: n, Data: iv})
+	return s.render(w, r, c, status, "integrations", &view{Title: c.env.Name + " integrations", Section: "environments", Tab: "integrations", Notice: n, Data: iv})
 }
 
-func (s *Server) integrationCreate(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) integrationCreate(w http.ResponseWriter, r *http.Request, c *call) error {
 	in := platform.IntegrationInput{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: strings.TrimSpace(r.PostForm.Get("name")),
 		AuthMode: r.PostForm.Get("auth_mode")}
-	if _, err := s.addIntegration(r.Context(), c, in); err != nil {
+	if err := s.p.AddIntegration(r.Context(), c.env.ID, in); err != nil {
 		if isRefusal(err) {
 			return s.renderIntegrations(w, r, c, hmacgate.HTTPStatus(err), &integrationsView{Form: in}, errorNotice(err))
 		}
 		return err
 	}
-	return seeOther(w, r, "/environments/"+c.env.env.ID+"/integrations", "integration-added")
+	return seeOther(w, r, "/environments/"+c.env.ID+"/integrations", "integration-added")
 }
 
-func (s *Server) connectionDelete(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) connectionDelete(w http.ResponseWriter, r *http.Request, c *call) error {
 	in, cn := r.PostForm.Get("integration"), r.PostForm.Get("connection")
 	if !confirmed(r) {
 		return s.confirm(w, r, c, &confirmView{
-			Heading: "Delete the connection " + quote(cn) + " of " + quote(in) + "?",
+			Heading: "Delete the connection " + web.Quote(cn) + " of " + web.Quote(in) + "?",
 			Consequence: []string{"The end user's stored credentials are deleted; your backend can no longer use this connection " +
 				"until the end user connects again."},
 			Fields: [][2]string{{"integration", in}, {"connection", cn}},
 			Button: "Delete the connection", Danger: true,
-			Cancel: "/environments/" + c.env.env.ID + "/integrations",
+			Cancel: "/environments/" + c.env.ID + "/integrations",
 		})
 	}
-	if err := s.removeConnection(r.Context(), c, in, cn); err != nil {
+	if err := s.p.DeleteConnection(r.Context(), c.env.ID, in, cn); err != nil {
 		return err
 	}
-	return seeOther(w, r, "/environments/"+c.env.env.ID+"/integrations", "connection-deleted")
+	return seeOther(w, r, "/environments/"+c.env.ID+"/integrations", "connection-deleted")
 }
 
 // snippetsView is the data of the snippets page.
@@ -329,12 +317,12 @@ type snippetsView struct {
 	Snippets     []snippet
 }
 
-func (s *Server) snippetsPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	ins, err := s.store.Integrations(r.Context(), c.env.env.ID)
+func (s *Console) snippetsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	ins, err := s.p.Integrations(r.Context(), c.env.ID)
 	if err != nil {
-		return s.storeErr(err)
+		return err
 	}
-	sv := &snippetsView{Host: origin(r)}
+	sv := &snippetsView{Host: web.Origin(r)}
 	for _, it := range ins {
 		sv.Integrations = append(sv.Integrations, it.ID)
 	}
@@ -346,15 +334,7 @@ func (s *Server) snippetsPage(w http.ResponseWriter, r *http.Request, c *call) e
 		}
 	}
 	sv.Snippets = digestSnippets(sv.Integration)
-	return s.render(w, r, c, http.StatusOK, "snippets", &view{Title: c.env.env.Name + " snippets", Section: "environments", Tab: "snippets", Data: sv})
-}
-
-// origin is the scheme and host the request came to.
-func origin(r *http.Request) string {
-	if isTLS(r) {
-		return "https://" + r.Host
-	}
-	return "http://" + r.Host
+	return s.render(w, r, c, http.StatusOK, "snippets", &view{Title: c.env.Name + " snippets", Section: "environments", Tab: "snippets", Data: sv})
 }
 
 func contains(list []string, s string) bool {
@@ -368,34 +348,28 @@ func contains(list []string, s string) bool {
 
 // demoView is the data of the connect demo page.
 type demoView struct {
-	Integrations []integrationJSON
+	Integrations []*platform.Integration
 	HasKey       bool
 }
 
-func (s *Server) demoPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	ins, err := s.store.Integrations(r.Context(), c.env.env.ID)
+func (s *Console) demoPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	ins, err := s.p.Integrations(r.Context(), c.env.ID)
 	if err != nil {
-		return s.storeErr(err)
+		return err
 	}
-	dv := &demoView{HasKey: c.env.keyring != nil}
-	for _, it := range ins {
-		dv.Integrations = append(dv.Integrations, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
-	}
-	return s.render(w, r, c, http.StatusOK, "demo", &view{Title: c.env.env.Name + " connect demo", Section: "environments", Tab: "demo", Data: dv})
+	dv := &demoView{Integrations: ins, HasKey: c.hasKey}
+	return s.render(w, r, c, http.StatusOK, "demo", &view{Title: c.env.Name + " connect demo", Section: "environments", Tab: "demo", Data: dv})
 }
 
 // demoDigest plays the customer's backend for the demo page: it signs
 // "<integration>:<connection>" with the environment's current key and
 // returns the digest (never the key) as JSON.
-func (s *Server) demoDigest(w http.ResponseWriter, r *http.Request, c *call) error {
-	if c.env.keyring == nil {
-		return platform.ErrNoKey.With("the environment has no HMAC key yet: generate one on the settings page")
-	}
-	d, err := connect.Digest(c.env.keyring.Primary(), r.PostForm.Get("integration"), r.PostForm.Get("connection"))
+func (s *Console) demoDigest(w http.ResponseWriter, r *http.Request, c *call) error {
+	d, err := s.p.Digest(r.Context(), c.env.ID, r.PostForm.Get("integration"), r.PostForm.Get("connection"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"digest": d})
+	web.WriteJSON(w, http.StatusOK, map[string]string{"digest": d})
 	return nil
 }
 
@@ -410,23 +384,23 @@ type launchRow struct {
 	ProductName string
 }
 
-func (s *Server) launchesPage(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) launchesPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	rows, err := s.launchRows(r, c, "")
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "launches", &view{Title: c.env.env.Name + " launch log", Section: "environments", Tab: "launches",
+	return s.render(w, r, c, http.StatusOK, "launches", &view{Title: c.env.Name + " launch log", Section: "environments", Tab: "launches",
 		Data: &launchesView{Launches: rows}})
 }
 
 // launchRows is the launch log with product names.
-func (s *Server) launchRows(r *http.Request, c *call, productID string) ([]launchRow, error) {
-	ls, err := s.launchLog(r.Context(), c, productID)
+func (s *Console) launchRows(r *http.Request, c *call, productID string) ([]launchRow, error) {
+	ls, err := s.p.Launches(r.Context(), c.env.ID, productID)
 	if err != nil {
 		return nil, err
 	}
 	names := map[string]string{}
-	if ps, err := s.store.Products(r.Context(), c.env.env.ID); err == nil {
+	if ps, err := s.p.Products(r.Context(), c.env.ID); err == nil {
 		for _, p := range ps {
 			names[p.ID] = p.Name
 		}

@@ -1,4 +1,4 @@
-package server
+package console
 
 import (
 	"net/http"
@@ -22,11 +22,11 @@ type fiddleView struct {
 	OrderFields      [][2]string
 }
 
-func (s *Server) fiddlePage(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) fiddlePage(w http.ResponseWriter, r *http.Request, c *call) error {
 	return s.renderFiddle(w, r, c, http.StatusOK, &fiddleView{}, nil)
 }
 
-func (s *Server) renderFiddle(w http.ResponseWriter, r *http.Request, c *call, status int, fv *fiddleView, n *notice) error {
+func (s *Console) renderFiddle(w http.ResponseWriter, r *http.Request, c *call, status int, fv *fiddleView, n *notice) error {
 	if sess, err := s.checkSession(r); err == nil {
 		c = &call{session: sess}
 	}
@@ -36,7 +36,7 @@ func (s *Server) renderFiddle(w http.ResponseWriter, r *http.Request, c *call, s
 
 // withPublicCSRF gives a public page's forms the pre-session CSRF token.
 // The logout button of a signed-in visitor keeps the session's.
-func (s *Server) withPublicCSRF(w http.ResponseWriter, r *http.Request, v *view) *view {
+func (s *Console) withPublicCSRF(w http.ResponseWriter, r *http.Request, v *view) *view {
 	v.Data = publicForm{Data: v.Data, CSRF: csrfToken(ensurePreSession(w, r))}
 	return v
 }
@@ -48,7 +48,7 @@ type publicForm struct {
 }
 
 // fiddleForm checks the posted order with the API's fiddle.
-func (s *Server) fiddleForm(w http.ResponseWriter, r *http.Request, c *call) error {
+func (s *Console) fiddleForm(w http.ResponseWriter, r *http.Request, c *call) error {
 	f := r.PostForm
 	fv := &fiddleView{Secret: f.Get("secret"), Previous: f.Get("previous"),
 		// Browsers send a textarea's line breaks as CRLF; orderdata is
@@ -57,7 +57,7 @@ func (s *Server) fiddleForm(w http.ResponseWriter, r *http.Request, c *call) err
 		Signature:      strings.TrimSpace(f.Get("hmacsignature")),
 		Body:           strings.TrimRight(f.Get("body"), "\r\n"),
 		InstallationID: f.Get("installationId"), Now: strings.TrimSpace(f.Get("now"))}
-	if err := s.fiddleAllowed(r); err != nil {
+	if err := s.p.Allow(r); err != nil {
 		return s.renderFiddle(w, r, c, hmacgate.HTTPStatus(err), fv, errorNotice(err))
 	}
 	in := &platform.FiddleRequest{Orderdata: fv.Orderdata, Signature: fv.Signature, Body: fv.Body, Now: fv.Now}
@@ -69,7 +69,7 @@ func (s *Server) fiddleForm(w http.ResponseWriter, r *http.Request, c *call) err
 	if fv.InstallationID != "" {
 		in.Expect = map[string]string{"installationId": fv.InstallationID}
 	}
-	res, err := s.runFiddle(in)
+	res, err := s.p.Fiddle(in)
 	if err != nil {
 		if isRefusal(err) {
 			return s.renderFiddle(w, r, c, hmacgate.HTTPStatus(err), fv, errorNotice(err))
