@@ -352,373 +352,416 @@ func (tb *tab) shot(name string, width int64) {
 // see the refusal, manage connections, partner products with a secret and a
 // test order to a test partner, the fiddle's diagnosis of a re-serialized
 // order, a form post without its CSRF token, and sign out.
+// browserScenario is the state the console scenarios share: each builds
+// on the ones before it.
+type browserScenario struct {
+	ts                    *testServer
+	b                     *browser
+	envID, publicKey, key string
+	secrets               []string // product secrets the pages showed
+}
+
 func TestConsoleInBrowser(t *testing.T) {
 	ts := startServer(t, loopback)
-	b := startBrowser(t, ts)
+	sc := &browserScenario{ts: ts, b: startBrowser(t, ts)}
 	start := time.Now()
 	defer func() { t.Logf("browser scenarios took %v", time.Since(start).Round(time.Millisecond)) }()
-
-	var st struct {
-		envID, publicKey, key string
-		secrets               []string // product secrets the pages showed
-	}
-	run := func(name string, f func(t *testing.T)) {
-		if !t.Run(name, f) {
+	for _, step := range []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"a visitor without a session is sent to sign in, and signs in with the keyboard", sc.signIn},
+		{"create an environment and an integration", sc.createEnvironment},
+		{"generate a key and see it once", sc.generateKey},
+		{"report mode counts the demo page's calls with and without a digest", sc.reportMode},
+		{"enforce refuses the call without a digest, in the page", sc.enforce},
+		{"connections: search, pages and delete", sc.connections},
+		{"snippets are filled in with the integration", sc.snippets},
+		{"a product with a secret, a test order to a test partner, and a regenerated secret", sc.product},
+		{"the fiddle, without signing in, diagnoses a re-serialized orderdata", sc.fiddle},
+		{"a form post without its CSRF token is refused", sc.csrf},
+		{"delete an environment after confirming", sc.deleteEnvironment},
+		{"sign out ends the session", sc.signOut},
+	} {
+		if !t.Run(step.name, step.run) {
 			t.FailNow() // the scenarios build on each other
 		}
 	}
-
-	run("a visitor without a session is sent to sign in, and signs in with the keyboard", func(t *testing.T) {
-		tb := b.tab(t, false)
-		tb.open("/environments")
-		if loc := tb.location(); loc != "/login?next=%2Fenvironments" {
-			t.Fatalf("got %s; want the login page", loc)
-		}
-		tb.shot("login", 1280)
-		// The token field has the focus: type the token and press Enter.
-		tb.do(chromedp.WaitVisible(chromedp.ID("token")))
-		if focused := tb.eval(`document.activeElement.id`); focused != "token" {
-			t.Fatalf("focus is on %q; want the token field", focused)
-		}
-		if _, err := chromedp.RunResponse(tb.ctx, chromedp.KeyEvent(ts.admin+"\r")); err != nil {
-			t.Fatal(err)
-		}
-		if loc := tb.location(); loc != "/environments" {
-			t.Fatalf("after login: %s", loc)
-		}
-		tb.expect("h1", "Environments")
-	})
-
-	run("create an environment and an integration", func(t *testing.T) {
-		tb := b.tab(t, false)
-		tb.open("/environments")
-		tb.fill("#env-name", "production")
-		if code := tb.submit("form[action='/environments'] button[type=submit]"); code != 201 {
-			t.Fatalf("create: %d", code)
-		}
-		if sk := tb.text("#once-value"); !strings.HasPrefix(sk, "sk_") {
-			t.Fatalf("secret key shown: %q", sk)
-		}
-		tb.expect(".once", "Store it now")
-		tb.shot("environment-created", 1280)
-		if code := tb.submit("a.button.primary"); code != 200 {
-			t.Fatalf("open settings: %d", code)
-		}
-		st.envID = strings.TrimPrefix(tb.location(), "/environments/")
-		st.publicKey = tb.text("#public-key")
-		if !strings.HasPrefix(st.publicKey, "pk_") {
-			t.Fatalf("public key: %q", st.publicKey)
-		}
-		tb.open("/environments/" + st.envID + "/integrations")
-		tb.fill("#int-id", "crm")
-		tb.fill("#int-name", "CRM")
-		if code := tb.submit("form[aria-label='Add an integration'] button"); code != 200 {
-			t.Fatalf("add integration: %d", code)
-		}
-		tb.expect("#notice", "integration was added")
-		tb.expect("#integrations", "crm")
-	})
-
-	run("generate a key and see it once", func(t *testing.T) {
-		tb := b.tab(t, false)
-		tb.open("/environments/" + st.envID)
-		tb.expect(".empty", "No key yet")
-		if code := tb.submit("#key-submit"); code != 201 {
-			t.Fatalf("make key: %d", code)
-		}
-		st.key = tb.text("#once-value")
-		if !strings.HasPrefix(st.key, "hgk_") || len(st.key) != 47 {
-			t.Fatalf("key shown: %q", st.key)
-		}
-		tb.expect(".once", "shown only once")
-		tb.do(chromedp.Click(chromedp.CSS(".once button.copy"), chromedp.NodeVisible))
-		got, err := chromedp.Run(tb.ctx, chromedp.Poll[string](`(() => {
-			const t = document.querySelector(".once button.copy").textContent;
-			return t === "Copy" ? "" : t; })()`, chromedp.WithPollingTimeout(5*time.Second)))
-		if err != nil || (got != "Copied" && got != "Press Ctrl+C") {
-			t.Errorf("copy button after click: %q, %v", got, err)
-		}
-		tb.shot("key-created", 1280)
-		// Shown once: the page after it does not have it.
-		tb.open("/environments/" + st.envID)
-		if html := tb.eval(`document.documentElement.outerHTML`); strings.Contains(html, st.key) {
-			t.Fatal("the key is shown again")
-		}
-		tb.expect("#keys", "current")
-	})
-
-	run("report mode counts the demo page's calls with and without a digest", func(t *testing.T) {
-		tb := b.tab(t, false)
-		tb.open("/environments/" + st.envID)
-		tb.do(chromedp.Click(chromedp.CSS("input[name=mode][value=report]")))
-		tb.submit("#mode-submit")
-		tb.expect("h1", "from off to report?")
-		tb.submit("#confirm")
-		tb.expect("#notice", "report mode")
-
-		tb.open("/environments/" + st.envID + "/demo")
-		call := func(button, connection, wantStatus string) string {
-			t.Helper()
-			tb.fill("#demo-connection", connection)
-			tb.do(chromedp.Click(chromedp.ID(button)))
-			got, err := chromedp.Run(tb.ctx, chromedp.Poll[string](
-				`(() => { const s = document.getElementById("demo-status").dataset.httpStatus; return s || ""; })()`,
-				chromedp.WithPollingTimeout(10*time.Second)))
-			if err != nil {
-				t.Fatalf("%s: %v", button, err)
-			}
-			if got != wantStatus {
-				t.Fatalf("%s: status %s; want %s (%s)", button, got, wantStatus, tb.text("#demo-answer"))
-			}
-			tb.do(chromedp.Evaluate[chromedp.Void](`delete document.getElementById("demo-status").dataset.httpStatus`))
-			return tb.text("#demo-status")
-		}
-		call("demo-with", "user-1", "201")
-		if d := tb.text("#demo-digest"); d != digest(t, st.key, "crm", "user-1") {
-			t.Fatalf("the demo sent digest %q; want the one made with the page's key", d)
-		}
-		call("demo-without", "user-2", "201")
-		call("demo-wrong", "user-3", "201")
-		tb.expect("#demo-answer", `"connection_id": "user-3"`)
-
-		tb.open("/environments/" + st.envID)
-		tb.expect(".tag.valid", "1 valid")
-		tb.expect(".tag.missing", "1 no digest")
-		tb.expect(".tag.invalid", "1 wrong digest")
-		for _, class := range []string{"valid", "missing", "invalid"} {
-			if n := tb.count("figure.chart svg rect." + class); n != 1 {
-				t.Errorf("chart bars of %s: %d; want 1", class, n)
-			}
-		}
-		tb.expect("#verdict", "switching to enforce would reject them")
-		tb.shot("settings", 1280)
-		tb.shot("settings-phone", 390)
-	})
-
-	run("enforce refuses the call without a digest, in the page", func(t *testing.T) {
-		tb := b.tab(t, false)
-		tb.open("/environments/" + st.envID)
-		tb.do(chromedp.Click(chromedp.CSS("input[name=mode][value=enforce]")))
-		tb.submit("#mode-submit")
-		tb.expect("h1", "from report to enforce?")
-		tb.expect("#consequence", "2 of 3 connect calls had no digest (1) or a wrong one (1)")
-		tb.shot("confirm-enforce", 1280)
-		tb.submit("#confirm")
-		tb.expect("#notice", "enforced")
-
-		tb.open("/environments/" + st.envID + "/demo")
-		tb.fill("#demo-connection", "user-4")
-		tb.do(chromedp.Click(chromedp.ID("demo-without")))
-		if _, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](`document.getElementById("demo-status").dataset.httpStatus === "401"`,
-			chromedp.WithPollingTimeout(10*time.Second))); err != nil {
-			t.Fatalf("no refusal shown: %v (%s)", err, tb.text("#demo-status"))
-		}
-		tb.expect("#demo-status", "refused: missing_hmac")
-		tb.expect("#demo-answer", "missing_hmac")
-		tb.shot("connect-demo", 1280)
-		// The key the page showed once is the one the gate checks.
-		if code, r := ts.connect(envCreds{PublicKey: st.publicKey}, "crm", "user-5", digest(t, st.key, "crm", "user-5"), ""); code != 201 {
-			t.Fatalf("a digest made with the shown key: %d %+v", code, r)
-		}
-	})
-
-	run("connections: search, pages and delete", func(t *testing.T) {
-		for i := range 25 {
-			c := fmt.Sprintf("bulk-%02d", i)
-			if code, r := ts.connect(envCreds{PublicKey: st.publicKey}, "crm", c, digest(t, st.key, "crm", c), ""); code != 201 {
-				t.Fatalf("connect %s: %d %+v", c, code, r)
-			}
-		}
-		tb := b.tab(t, false)
-		tb.open("/environments/" + st.envID + "/integrations")
-		if n := tb.count("#connections tbody tr"); n != 20 {
-			t.Fatalf("first page: %d rows; want 20", n)
-		}
-		tb.submit("#next-page")
-		if n := tb.count("#connections tbody tr"); n != 9 { // 29 connections in all
-			t.Fatalf("second page: %d rows; want 9", n)
-		}
-		tb.fill("#search", "user-2")
-		tb.submit("form[role=search] button")
-		if n := tb.count("#connections tbody tr"); n != 1 {
-			t.Fatalf("search user-2: %d rows", n)
-		}
-		tb.submit("#connections button.danger-outline")
-		tb.expect("h1", `Delete the connection "user-2"`)
-		tb.submit("#confirm")
-		tb.expect("#notice", "connection was deleted")
-		tb.fill("#search", "user-")
-		tb.submit("form[role=search] button")
-		if n := tb.count("#connections tbody tr"); n != 3 { // user-1, -3 and -5; user-4 was refused
-			t.Fatalf("after delete: %d user- rows; want 3", n)
-		}
-		tb.shot("integrations", 1280)
-	})
-
-	run("snippets are filled in with the integration", func(t *testing.T) {
-		tb := b.tab(t, false)
-		tb.open("/environments/" + st.envID + "/snippets")
-		for _, id := range []string{"node", "python", "java", "ruby", "go", "rust", "php", "csharp"} {
-			tb.expect(chromedp.CSS("#code-"+id), "crm")
-		}
-		tb.expect("#code-java", "StandardCharsets.UTF_8")
-		tb.expect("#code-frontend", st.publicKey)
-		tb.shot("snippets", 1280)
-	})
-
-	run("a product with a secret, a test order to a test partner, and a regenerated secret", func(t *testing.T) {
-		partner := newPartner(t, ts, hmacgate.GenerateKey().Reveal())
-		tb := b.tab(t, false)
-		tb.open("/environments/" + st.envID + "/products")
-		tb.fill("#p-name", "Fotografering")
-		tb.fill("#p-url", partner.URL+"/orders?installationId=inst-1")
-		tb.submit("form[action$='/products'] button[type=submit]")
-		tb.expect("#notice", "Generate its secret now")
-		if code := tb.submit("#generate-secret"); code != 201 {
-			t.Fatalf("generate secret: %d", code)
-		}
-		secret := tb.text("#once-value")
-		if !strings.HasPrefix(secret, "hgk_") {
-			t.Fatalf("secret shown: %q", secret)
-		}
-		tb.expect("#secrets", "signing")
-		partner.setSecrets(ts, secret)
-		st.secrets = append(st.secrets, secret)
-
-		tb.submit("p.back a")
-		tb.fill("#t-inst", "inst-1")
-		tb.fill("#t-uname", "Bjørn Ødegård")
-		tb.submit("#send-test")
-		tb.expect("#result-status", "200")
-		tb.expect("#result-body", "welcome Bjørn Ødegård")
-		tb.expect("#notice", "delivered")
-		tb.expect("table.launches", "200 OK")
-		tb.shot("product", 1280)
-		partner.mu.Lock()
-		if len(partner.orders) != 1 || partner.orders[0].User.Name != "Bjørn Ødegård" {
-			t.Errorf("the partner saw %d orders, errors %v", len(partner.orders), partner.errs)
-		}
-		partner.mu.Unlock()
-
-		// Regenerate: the old secret signs during propagation, with a countdown.
-		tb.submit("a.button[href$='/credentials']")
-		tb.do(chromedp.SetValue(chromedp.ID("propagation"), "5m"))
-		if code := tb.submit("#generate-secret"); code != 201 {
-			t.Fatalf("regenerate: %d", code)
-		}
-		newSecret := tb.text("#once-value")
-		if newSecret == secret || !strings.HasPrefix(newSecret, "hgk_") {
-			t.Fatalf("regenerated secret: %q", newSecret)
-		}
-		st.secrets = append(st.secrets, newSecret)
-		tb.expect("#countdown", "min")
-		tb.expect("#secrets", "propagating")
-		tb.shot("credentials", 1280)
-		tb.open("/environments/" + st.envID + "/launches")
-		tb.expect("table.launches", "Fotografering")
-		tb.shot("launches", 1280)
-		tb.open("/environments/" + st.envID + "/products")
-		tb.shot("products", 1280)
-	})
-
-	run("the fiddle, without signing in, diagnoses a re-serialized orderdata", func(t *testing.T) {
-		tb := b.tab(t, true)
-		secret := hmacgate.GenerateKey()
-		od, err := order.Marshal(order.OrderData{Timestamp: ts.clock.Now().UnixMilli(), InstallationID: "inst-1",
-			User: order.User{ID: "u-1", Email: "kari@example.no", Name: "Kari Nordmann"}, CorrelationID: "c-1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sig := order.Sign(secret, od)
-		// A framework that parsed orderdata and wrote it back pretty-printed.
-		var reserialized bytes.Buffer
-		if err := json.Indent(&reserialized, od, "", "  "); err != nil {
-			t.Fatal(err)
-		}
-
-		tb.open("/fiddle")
-		if n := tb.count("form[action='/logout']"); n != 0 {
-			t.Fatal("the private tab is signed in")
-		}
-		tb.fill("#secret", secret.Reveal())
-		tb.fill("#orderdata", reserialized.String())
-		tb.fill("#hmacsignature", sig)
-		if code := tb.submit("#fiddle-check"); code != 200 {
-			t.Fatalf("fiddle: %d", code)
-		}
-		tb.expect("#fiddle-verdict", "signature_mismatch")
-		tb.expect("#fiddle-findings", "re-serialized")
-		tb.shot("fiddle", 1280)
-		// The same order as sent verifies.
-		tb.fill("#orderdata", string(od))
-		tb.submit("#fiddle-check")
-		tb.expect("#fiddle-verdict", "Valid")
-		tb.expect("#fiddle-result", "Kari Nordmann")
-	})
-
-	run("a form post without its CSRF token is refused", func(t *testing.T) {
-		tb := b.tab(t, false)
-		tb.open("/environments/" + st.envID)
-		// A form like the mode form, but without the token, posted by the
-		// signed-in browser.
-		res, err := chromedp.RunResponse(tb.ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
-			const f = document.createElement("form");
-			f.method = "post"; f.action = "/environments/%s/mode";
-			for (const [k, v] of [["mode", "off"], ["confirm", "yes"]]) {
-				const i = document.createElement("input"); i.type = "hidden"; i.name = k; i.value = v; f.appendChild(i);
-			}
-			document.body.appendChild(f); f.submit();
-		})()`, st.envID)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.Status != 403 {
-			t.Fatalf("got %d; want 403", res.Status)
-		}
-		tb.expect("main", "csrf_failed")
-		tb.shot("csrf-refused", 1280)
-		tb.open("/environments/" + st.envID)
-		tb.expect(".crumbs .badge", "enforce")
-	})
-
-	run("delete an environment after confirming", func(t *testing.T) {
-		tb := b.tab(t, false)
-		tb.open("/environments")
-		tb.fill("#env-name", "staging")
-		tb.submit("form[action='/environments'] button[type=submit]")
-		tb.submit("a.button.primary")
-		tb.submit("section.danger-zone button")
-		tb.expect("h1", `Delete the environment "staging"?`)
-		tb.shot("confirm-delete", 1280)
-		tb.submit("#confirm")
-		tb.expect("#notice", "environment was deleted")
-		if n := len(ts.environments()); n != 1 {
-			t.Fatalf("%d environments after delete; want 1", n)
-		}
-		tb.shot("environments", 1280)
-	})
-
-	run("sign out ends the session", func(t *testing.T) {
-		tb := b.tab(t, false)
-		tb.open("/environments")
-		tb.submit("form.logout button")
-		if loc := tb.location(); !strings.HasPrefix(loc, "/login") {
-			t.Fatalf("after sign out: %s", loc)
-		}
-		tb.open("/environments/" + st.envID)
-		if loc := tb.location(); !strings.HasPrefix(loc, "/login") {
-			t.Fatalf("after sign out the settings page is at %s; want the login page", loc)
-		}
-		if code := tb.open("/no/such/page"); code != 404 {
-			t.Fatalf("unknown page: %d", code)
-		}
-		tb.expect("h1", "404")
-	})
-
 	logs := ts.logs.String()
-	for _, secret := range append([]string{ts.admin, st.key}, st.secrets...) {
+	for _, secret := range append([]string{ts.admin, sc.key}, sc.secrets...) {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the logs contain a key or secret the console showed: %.8s…", secret)
 		}
 	}
+}
+
+// signIn: a visitor without a session is sent to sign in, and signs in with the keyboard.
+func (sc *browserScenario) signIn(t *testing.T) {
+	ts, b := sc.ts, sc.b
+	tb := b.tab(t, false)
+	tb.open("/environments")
+	if loc := tb.location(); loc != "/login?next=%2Fenvironments" {
+		t.Fatalf("got %s; want the login page", loc)
+	}
+	tb.shot("login", 1280)
+	// The token field has the focus: type the token and press Enter.
+	tb.do(chromedp.WaitVisible(chromedp.ID("token")))
+	if focused := tb.eval(`document.activeElement.id`); focused != "token" {
+		t.Fatalf("focus is on %q; want the token field", focused)
+	}
+	if _, err := chromedp.RunResponse(tb.ctx, chromedp.KeyEvent(ts.admin+"\r")); err != nil {
+		t.Fatal(err)
+	}
+	if loc := tb.location(); loc != "/environments" {
+		t.Fatalf("after login: %s", loc)
+	}
+	tb.expect("h1", "Environments")
+}
+
+// createEnvironment: create an environment and an integration.
+func (sc *browserScenario) createEnvironment(t *testing.T) {
+	b := sc.b
+	tb := b.tab(t, false)
+	tb.open("/environments")
+	tb.fill("#env-name", "production")
+	if code := tb.submit("form[action='/environments'] button[type=submit]"); code != 201 {
+		t.Fatalf("create: %d", code)
+	}
+	if sk := tb.text("#once-value"); !strings.HasPrefix(sk, "sk_") {
+		t.Fatalf("secret key shown: %q", sk)
+	}
+	tb.expect(".once", "Store it now")
+	tb.shot("environment-created", 1280)
+	if code := tb.submit("a.button.primary"); code != 200 {
+		t.Fatalf("open settings: %d", code)
+	}
+	sc.envID = strings.TrimPrefix(tb.location(), "/environments/")
+	sc.publicKey = tb.text("#public-key")
+	if !strings.HasPrefix(sc.publicKey, "pk_") {
+		t.Fatalf("public key: %q", sc.publicKey)
+	}
+	tb.open("/environments/" + sc.envID + "/integrations")
+	tb.fill("#int-id", "crm")
+	tb.fill("#int-name", "CRM")
+	if code := tb.submit("form[aria-label='Add an integration'] button"); code != 200 {
+		t.Fatalf("add integration: %d", code)
+	}
+	tb.expect("#notice", "integration was added")
+	tb.expect("#integrations", "crm")
+}
+
+// generateKey: generate a key and see it once.
+func (sc *browserScenario) generateKey(t *testing.T) {
+	b := sc.b
+	tb := b.tab(t, false)
+	tb.open("/environments/" + sc.envID)
+	tb.expect(".empty", "No key yet")
+	if code := tb.submit("#key-submit"); code != 201 {
+		t.Fatalf("make key: %d", code)
+	}
+	sc.key = tb.text("#once-value")
+	if !strings.HasPrefix(sc.key, "hgk_") || len(sc.key) != 47 {
+		t.Fatalf("key shown: %q", sc.key)
+	}
+	tb.expect(".once", "shown only once")
+	tb.do(chromedp.Click(chromedp.CSS(".once button.copy"), chromedp.NodeVisible))
+	got, err := chromedp.Run(tb.ctx, chromedp.Poll[string](`(() => {
+		const t = document.querySelector(".once button.copy").textContent;
+		return t === "Copy" ? "" : t; })()`, chromedp.WithPollingTimeout(5*time.Second)))
+	if err != nil || (got != "Copied" && got != "Press Ctrl+C") {
+		t.Errorf("copy button after click: %q, %v", got, err)
+	}
+	tb.shot("key-created", 1280)
+	// Shown once: the page after it does not have it.
+	tb.open("/environments/" + sc.envID)
+	if html := tb.eval(`document.documentElement.outerHTML`); strings.Contains(html, sc.key) {
+		t.Fatal("the key is shown again")
+	}
+	tb.expect("#keys", "current")
+}
+
+// reportMode: report mode counts the demo page's calls with and without a digest.
+func (sc *browserScenario) reportMode(t *testing.T) {
+	b := sc.b
+	tb := b.tab(t, false)
+	tb.open("/environments/" + sc.envID)
+	tb.do(chromedp.Click(chromedp.CSS("input[name=mode][value=report]")))
+	tb.submit("#mode-submit")
+	tb.expect("h1", "from off to report?")
+	tb.submit("#confirm")
+	tb.expect("#notice", "report mode")
+
+	tb.open("/environments/" + sc.envID + "/demo")
+	call := func(button, connection, wantStatus string) string {
+		t.Helper()
+		tb.fill("#demo-connection", connection)
+		tb.do(chromedp.Click(chromedp.ID(button)))
+		got, err := chromedp.Run(tb.ctx, chromedp.Poll[string](
+			`(() => { const s = document.getElementById("demo-status").dataset.httpStatus; return s || ""; })()`,
+			chromedp.WithPollingTimeout(10*time.Second)))
+		if err != nil {
+			t.Fatalf("%s: %v", button, err)
+		}
+		if got != wantStatus {
+			t.Fatalf("%s: status %s; want %s (%s)", button, got, wantStatus, tb.text("#demo-answer"))
+		}
+		tb.do(chromedp.Evaluate[chromedp.Void](`delete document.getElementById("demo-status").dataset.httpStatus`))
+		return tb.text("#demo-status")
+	}
+	call("demo-with", "user-1", "201")
+	if d := tb.text("#demo-digest"); d != digest(t, sc.key, "crm", "user-1") {
+		t.Fatalf("the demo sent digest %q; want the one made with the page's key", d)
+	}
+	call("demo-without", "user-2", "201")
+	call("demo-wrong", "user-3", "201")
+	tb.expect("#demo-answer", `"connection_id": "user-3"`)
+
+	tb.open("/environments/" + sc.envID)
+	tb.expect(".tag.valid", "1 valid")
+	tb.expect(".tag.missing", "1 no digest")
+	tb.expect(".tag.invalid", "1 wrong digest")
+	for _, class := range []string{"valid", "missing", "invalid"} {
+		if n := tb.count("figure.chart svg rect." + class); n != 1 {
+			t.Errorf("chart bars of %s: %d; want 1", class, n)
+		}
+	}
+	tb.expect("#verdict", "switching to enforce would reject them")
+	tb.shot("settings", 1280)
+	tb.shot("settings-phone", 390)
+}
+
+// enforce: enforce refuses the call without a digest, in the page.
+func (sc *browserScenario) enforce(t *testing.T) {
+	ts, b := sc.ts, sc.b
+	tb := b.tab(t, false)
+	tb.open("/environments/" + sc.envID)
+	tb.do(chromedp.Click(chromedp.CSS("input[name=mode][value=enforce]")))
+	tb.submit("#mode-submit")
+	tb.expect("h1", "from report to enforce?")
+	tb.expect("#consequence", "2 of 3 connect calls had no digest (1) or a wrong one (1)")
+	tb.shot("confirm-enforce", 1280)
+	tb.submit("#confirm")
+	tb.expect("#notice", "enforced")
+
+	tb.open("/environments/" + sc.envID + "/demo")
+	tb.fill("#demo-connection", "user-4")
+	tb.do(chromedp.Click(chromedp.ID("demo-without")))
+	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](`document.getElementById("demo-status").dataset.httpStatus === "401"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("no refusal shown: %v (%s)", err, tb.text("#demo-status"))
+	}
+	tb.expect("#demo-status", "refused: missing_hmac")
+	tb.expect("#demo-answer", "missing_hmac")
+	tb.shot("connect-demo", 1280)
+	// The key the page showed once is the one the gate checks.
+	if code, r := ts.connect(envCreds{PublicKey: sc.publicKey}, "crm", "user-5", digest(t, sc.key, "crm", "user-5"), ""); code != 201 {
+		t.Fatalf("a digest made with the shown key: %d %+v", code, r)
+	}
+}
+
+// connections: connections: search, pages and delete.
+func (sc *browserScenario) connections(t *testing.T) {
+	ts, b := sc.ts, sc.b
+	for i := range 25 {
+		c := fmt.Sprintf("bulk-%02d", i)
+		if code, r := ts.connect(envCreds{PublicKey: sc.publicKey}, "crm", c, digest(t, sc.key, "crm", c), ""); code != 201 {
+			t.Fatalf("connect %s: %d %+v", c, code, r)
+		}
+	}
+	tb := b.tab(t, false)
+	tb.open("/environments/" + sc.envID + "/integrations")
+	if n := tb.count("#connections tbody tr"); n != 20 {
+		t.Fatalf("first page: %d rows; want 20", n)
+	}
+	tb.submit("#next-page")
+	if n := tb.count("#connections tbody tr"); n != 9 { // 29 connections in all
+		t.Fatalf("second page: %d rows; want 9", n)
+	}
+	tb.fill("#search", "user-2")
+	tb.submit("form[role=search] button")
+	if n := tb.count("#connections tbody tr"); n != 1 {
+		t.Fatalf("search user-2: %d rows", n)
+	}
+	tb.submit("#connections button.danger-outline")
+	tb.expect("h1", `Delete the connection "user-2"`)
+	tb.submit("#confirm")
+	tb.expect("#notice", "connection was deleted")
+	tb.fill("#search", "user-")
+	tb.submit("form[role=search] button")
+	if n := tb.count("#connections tbody tr"); n != 3 { // user-1, -3 and -5; user-4 was refused
+		t.Fatalf("after delete: %d user- rows; want 3", n)
+	}
+	tb.shot("integrations", 1280)
+}
+
+// snippets: snippets are filled in with the integration.
+func (sc *browserScenario) snippets(t *testing.T) {
+	b := sc.b
+	tb := b.tab(t, false)
+	tb.open("/environments/" + sc.envID + "/snippets")
+	for _, id := range []string{"node", "python", "java", "ruby", "go", "rust", "php", "csharp"} {
+		tb.expect(chromedp.CSS("#code-"+id), "crm")
+	}
+	tb.expect("#code-java", "StandardCharsets.UTF_8")
+	tb.expect("#code-frontend", sc.publicKey)
+	tb.shot("snippets", 1280)
+}
+
+// product: a product with a secret, a test order to a test partner, and a regenerated secret.
+func (sc *browserScenario) product(t *testing.T) {
+	ts, b := sc.ts, sc.b
+	partner := newPartner(t, ts, hmacgate.GenerateKey().Reveal())
+	tb := b.tab(t, false)
+	tb.open("/environments/" + sc.envID + "/products")
+	tb.fill("#p-name", "Fotografering")
+	tb.fill("#p-url", partner.URL+"/orders?installationId=inst-1")
+	tb.submit("form[action$='/products'] button[type=submit]")
+	tb.expect("#notice", "Generate its secret now")
+	if code := tb.submit("#generate-secret"); code != 201 {
+		t.Fatalf("generate secret: %d", code)
+	}
+	secret := tb.text("#once-value")
+	if !strings.HasPrefix(secret, "hgk_") {
+		t.Fatalf("secret shown: %q", secret)
+	}
+	tb.expect("#secrets", "signing")
+	partner.setSecrets(ts, secret)
+	sc.secrets = append(sc.secrets, secret)
+
+	tb.submit("p.back a")
+	tb.fill("#t-inst", "inst-1")
+	tb.fill("#t-uname", "Bjørn Ødegård")
+	tb.submit("#send-test")
+	tb.expect("#result-status", "200")
+	tb.expect("#result-body", "welcome Bjørn Ødegård")
+	tb.expect("#notice", "delivered")
+	tb.expect("table.launches", "200 OK")
+	tb.shot("product", 1280)
+	partner.mu.Lock()
+	if len(partner.orders) != 1 || partner.orders[0].User.Name != "Bjørn Ødegård" {
+		t.Errorf("the partner saw %d orders, errors %v", len(partner.orders), partner.errs)
+	}
+	partner.mu.Unlock()
+
+	// Regenerate: the old secret signs during propagation, with a countdown.
+	tb.submit("a.button[href$='/credentials']")
+	tb.do(chromedp.SetValue(chromedp.ID("propagation"), "5m"))
+	if code := tb.submit("#generate-secret"); code != 201 {
+		t.Fatalf("regenerate: %d", code)
+	}
+	newSecret := tb.text("#once-value")
+	if newSecret == secret || !strings.HasPrefix(newSecret, "hgk_") {
+		t.Fatalf("regenerated secret: %q", newSecret)
+	}
+	sc.secrets = append(sc.secrets, newSecret)
+	tb.expect("#countdown", "min")
+	tb.expect("#secrets", "propagating")
+	tb.shot("credentials", 1280)
+	tb.open("/environments/" + sc.envID + "/launches")
+	tb.expect("table.launches", "Fotografering")
+	tb.shot("launches", 1280)
+	tb.open("/environments/" + sc.envID + "/products")
+	tb.shot("products", 1280)
+}
+
+// fiddle: the fiddle, without signing in, diagnoses a re-serialized orderdata.
+func (sc *browserScenario) fiddle(t *testing.T) {
+	ts, b := sc.ts, sc.b
+	tb := b.tab(t, true)
+	secret := hmacgate.GenerateKey()
+	od, err := order.Marshal(order.OrderData{Timestamp: ts.clock.Now().UnixMilli(), InstallationID: "inst-1",
+		User: order.User{ID: "u-1", Email: "kari@example.no", Name: "Kari Nordmann"}, CorrelationID: "c-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := order.Sign(secret, od)
+	// A framework that parsed orderdata and wrote it back pretty-printed.
+	var reserialized bytes.Buffer
+	if err := json.Indent(&reserialized, od, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+
+	tb.open("/fiddle")
+	if n := tb.count("form[action='/logout']"); n != 0 {
+		t.Fatal("the private tab is signed in")
+	}
+	tb.fill("#secret", secret.Reveal())
+	tb.fill("#orderdata", reserialized.String())
+	tb.fill("#hmacsignature", sig)
+	if code := tb.submit("#fiddle-check"); code != 200 {
+		t.Fatalf("fiddle: %d", code)
+	}
+	tb.expect("#fiddle-verdict", "signature_mismatch")
+	tb.expect("#fiddle-findings", "re-serialized")
+	tb.shot("fiddle", 1280)
+	// The same order as sent verifies.
+	tb.fill("#orderdata", string(od))
+	tb.submit("#fiddle-check")
+	tb.expect("#fiddle-verdict", "Valid")
+	tb.expect("#fiddle-result", "Kari Nordmann")
+}
+
+// csrf: a form post without its CSRF token is refused.
+func (sc *browserScenario) csrf(t *testing.T) {
+	b := sc.b
+	tb := b.tab(t, false)
+	tb.open("/environments/" + sc.envID)
+	// A form like the mode form, but without the token, posted by the
+	// signed-in browser.
+	res, err := chromedp.RunResponse(tb.ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		const f = document.createElement("form");
+		f.method = "post"; f.action = "/environments/%s/mode";
+		for (const [k, v] of [["mode", "off"], ["confirm", "yes"]]) {
+			const i = document.createElement("input"); i.type = "hidden"; i.name = k; i.value = v; f.appendChild(i);
+		}
+		document.body.appendChild(f); f.submit();
+	})()`, sc.envID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != 403 {
+		t.Fatalf("got %d; want 403", res.Status)
+	}
+	tb.expect("main", "csrf_failed")
+	tb.shot("csrf-refused", 1280)
+	tb.open("/environments/" + sc.envID)
+	tb.expect(".crumbs .badge", "enforce")
+}
+
+// deleteEnvironment: delete an environment after confirming.
+func (sc *browserScenario) deleteEnvironment(t *testing.T) {
+	ts, b := sc.ts, sc.b
+	tb := b.tab(t, false)
+	tb.open("/environments")
+	tb.fill("#env-name", "staging")
+	tb.submit("form[action='/environments'] button[type=submit]")
+	tb.submit("a.button.primary")
+	tb.submit("section.danger-zone button")
+	tb.expect("h1", `Delete the environment "staging"?`)
+	tb.shot("confirm-delete", 1280)
+	tb.submit("#confirm")
+	tb.expect("#notice", "environment was deleted")
+	if n := len(ts.environments()); n != 1 {
+		t.Fatalf("%d environments after delete; want 1", n)
+	}
+	tb.shot("environments", 1280)
+}
+
+// signOut: sign out ends the session.
+func (sc *browserScenario) signOut(t *testing.T) {
+	b := sc.b
+	tb := b.tab(t, false)
+	tb.open("/environments")
+	tb.submit("form.logout button")
+	if loc := tb.location(); !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("after sign out: %s", loc)
+	}
+	tb.open("/environments/" + sc.envID)
+	if loc := tb.location(); !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("after sign out the settings page is at %s; want the login page", loc)
+	}
+	if code := tb.open("/no/such/page"); code != 404 {
+		t.Fatalf("unknown page: %d", code)
+	}
+	tb.expect("h1", "404")
 }
