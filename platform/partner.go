@@ -40,8 +40,11 @@ type Launch struct {
 	ProductID     string
 	Kind          string // "launch" or "test"
 	CreatedAt     time.Time
-	Orderdata     string
-	Signature     string // empty when HMAC is off for the product
+	// Orderdata is the signed order, with the user's name and e-mail: it is
+	// kept only until the link is used or expires (empty afterwards, and
+	// never kept for a test delivery).
+	Orderdata string
+	Signature string // empty when HMAC is off for the product
 	// Result is what happened: for a test delivery the partner's status or
 	// the delivery error; for a launch "created" and later "opened".
 	Result    string
@@ -66,9 +69,9 @@ type PartnerStore interface {
 
 	CreateLaunch(ctx context.Context, l *Launch) error
 	Launch(ctx context.Context, correlationID string) (*Launch, error)
-	// UseLaunch marks a launch link as opened at the given time; it returns
-	// ErrNotFound when the launch does not exist or was opened already, so a
-	// link works once.
+	// UseLaunch marks a launch link as opened at the given time and empties
+	// its orderdata; it returns ErrNotFound when the launch does not exist
+	// or was opened already, so a link works once.
 	UseLaunch(ctx context.Context, correlationID string, at time.Time) error
 	Launches(ctx context.Context, envID, productID string, limit int) ([]*Launch, error)
 }

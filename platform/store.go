@@ -46,8 +46,13 @@ type Environment struct {
 	// SecretKeyHash is the SHA-256 of the environment's secret API key; the
 	// key itself is shown once and never stored.
 	SecretKeyHash []byte
-	HMACMode      HMACMode
-	CreatedAt     time.Time
+	// PreviousSecretKeyHash is the SHA-256 of the secret key the last
+	// rotation replaced, nil if none; that key stays valid until
+	// PreviousSecretRetiresAt, so that the customer can deploy the new one.
+	PreviousSecretKeyHash   []byte
+	PreviousSecretRetiresAt time.Time
+	HMACMode                HMACMode
+	CreatedAt               time.Time
 	// Version grows with every change to the environment, its keys, its
 	// mode or its integrations; caches compare it to know when to reload.
 	Version int64
@@ -125,7 +130,14 @@ type Store interface {
 	CreateEnvironment(ctx context.Context, env *Environment, audit AuditEntry) error
 	Environment(ctx context.Context, id string) (*Environment, error)
 	EnvironmentByPublicKey(ctx context.Context, publicKey string) (*Environment, error)
+	// EnvironmentBySecretHash finds an environment by the hash of its
+	// current or its previous secret key; the caller checks which, and
+	// whether the previous one has retired.
 	EnvironmentBySecretHash(ctx context.Context, hash []byte) (*Environment, error)
+	// RotateSecretKey makes newHash the hash of the environment's secret
+	// key. The key it replaces stays valid until retirePreviousAt; one that
+	// was still retiring from an earlier rotation stops at once.
+	RotateSecretKey(ctx context.Context, envID string, newHash []byte, retirePreviousAt time.Time, audit AuditEntry) error
 	Environments(ctx context.Context) ([]*Environment, error)
 	DeleteEnvironment(ctx context.Context, id string, audit AuditEntry) error
 	SetHMACMode(ctx context.Context, envID string, mode HMACMode, audit AuditEntry) error
@@ -157,10 +169,15 @@ type Store interface {
 	// Setting and SetSetting keep small values such as the admin token's hash.
 	Setting(ctx context.Context, name string) ([]byte, error)
 	SetSetting(ctx context.Context, name string, value []byte, audit AuditEntry) error
+	// AddSetting stores a setting that does not exist yet, or fails with
+	// ErrConflict: of several instances starting together on a new
+	// database, exactly one makes the admin token.
+	AddSetting(ctx context.Context, name string, value []byte, audit AuditEntry) error
 	// DeleteSetting removes a setting; ErrNotFound if there is none.
 	DeleteSetting(ctx context.Context, name string, audit AuditEntry) error
 
 	PartnerStore
+	MaintenanceStore
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -45,6 +45,14 @@ type NewKey struct {
 	Keys []StoredKey
 }
 
+// NewSecretKey is an environment's secret key just made by a rotation: the
+// only time its value is at hand.
+type NewSecretKey struct {
+	SecretKey hmacgate.Key
+	// RetirePreviousAt is when the key it replaced stops working.
+	RetirePreviousAt time.Time
+}
+
 // ReportHour counts one hour's connect calls by the verdict on their digest.
 type ReportHour struct {
 	Hour    time.Time `json:"hour"`

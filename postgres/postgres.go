@@ -40,8 +40,12 @@ var Dialect = sqlstore.Dialect{
 	},
 }
 
-// migrationLock serializes migrations across instances for the transaction.
-const migrationLock = `SELECT pg_advisory_xact_lock(7306733642)`
+// migrationLock is the first statement of the migration transaction: it
+// serializes instances that start together on one database (and schema)
+// until the transaction ends. The key is per schema, so that databases
+// shared by unrelated schemas (tests) do not wait for each other; coalesce
+// keeps a missing schema from making the key NULL, which would lock nothing.
+const migrationLock = `SELECT pg_advisory_xact_lock(hashtextextended('hmacgate migrate:' || coalesce(current_schema(), ''), 0))`
 
 // Open connects to the database at url (postgres://…), applies the
 // migrations and returns the store. The pool reconnects by itself when a
@@ -69,3 +73,23 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 }
 
 var _ = stdlib.GetDefaultDriver // registers the "pgx" driver
+
+// HasSetting reports whether the database at url holds the named setting,
+// without creating or migrating anything: a new database (no settings table)
+// has none. The server asks it before it makes a master key.
+func HasSetting(ctx context.Context, url, name string) (bool, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var exists bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('settings') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return false, err
+	}
+	var n int
+	err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM settings WHERE name = $1`, name).Scan(&n)
+	return n > 0, err
+}

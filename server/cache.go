@@ -30,8 +30,8 @@ type cache struct {
 	mu       sync.RWMutex
 	byID     map[string]*envState
 	byPublic map[string]string
-	bySecret map[[32]byte]string
-	gen      uint64 // grows on every invalidation; a load started before one is not kept
+	bySecret map[[32]byte]string // the current and (while retiring) the previous secret key's hash
+	gen      uint64              // grows on every invalidation; a load started before one is not kept
 
 	// publish, when set, tells the other instances about a local change.
 	publish func(envID string)
@@ -43,7 +43,9 @@ func newCache(store platform.Store, sealer *seal.Sealer, now func() time.Time) *
 }
 
 // keyContext binds a sealed HMAC key to its row.
-func keyContext(envID, keyID string) string { return "hmac_key:" + envID + ":" + keyID }
+func keyContext(envID, keyID string) string {
+	return platform.SealContext(platform.SealedHMACKey, envID, keyID)
+}
 
 func (c *cache) lookup(ctx context.Context, id string, find func() (*platform.Environment, error)) (*envState, error) {
 	c.mu.RLock()
@@ -66,6 +68,9 @@ func (c *cache) lookup(ctx context.Context, id string, find func() (*platform.En
 		c.byID[env.ID] = st
 		c.byPublic[env.PublicKey] = env.ID
 		c.bySecret[[32]byte(env.SecretKeyHash)] = env.ID
+		if len(env.PreviousSecretKeyHash) == sha256.Size {
+			c.bySecret[[32]byte(env.PreviousSecretKeyHash)] = env.ID
+		}
 	}
 	c.mu.Unlock()
 	return st, nil
@@ -84,7 +89,8 @@ func (c *cache) byPublicKey(ctx context.Context, pk string) (*envState, error) {
 	return c.lookup(ctx, id, func() (*platform.Environment, error) { return c.store.EnvironmentByPublicKey(ctx, pk) })
 }
 
-// bySecretKey returns the state of the environment whose secret key is sk.
+// bySecretKey returns the state of the environment whose secret key, current
+// or previous, is sk; the caller checks which (checkEnv).
 func (c *cache) bySecretKey(ctx context.Context, sk string) (*envState, error) {
 	h := sha256.Sum256([]byte(sk))
 	c.mu.RLock()

@@ -139,7 +139,7 @@ func (s *Server) storeConnection(w http.ResponseWriter, r *http.Request, adm *ad
 
 // connContext binds sealed credentials to their connection.
 func connContext(envID, integrationID, connectionID string) string {
-	return "connection:" + envID + ":" + integrationID + ":" + connectionID
+	return platform.SealContext(platform.SealedConnection, envID, integrationID, connectionID)
 }
 
 // credentialsFor checks the end user's credentials against the

@@ -68,6 +68,10 @@ func (p consolePlatform) DeleteEnvironment(ctx context.Context, id string) error
 	return p.s.removeEnvironment(ctx, id)
 }
 
+func (p consolePlatform) RotateSecretKey(ctx context.Context, envID, retirePrevious string) (*platform.NewSecretKey, error) {
+	return p.s.rotateSecretKey(ctx, envID, "admin", retirePrevious)
+}
+
 func (p consolePlatform) Audit(ctx context.Context, envID string, limit int) ([]platform.AuditEntry, error) {
 	entries, err := p.s.store.AuditLog(ctx, envID, limit)
 	return entries, p.s.errOrNil(err)

@@ -300,7 +300,7 @@ func TestConsoleWithoutJavaScript(t *testing.T) {
 	}
 
 	// Products: the SSRF guard's refusal shows on the product page.
-	code, page = b.post(base+"/products", form("name", "Metadata", "order_url", "http://169.254.169.254/latest", "hmac_enabled", "on"), "")
+	code, page = b.post(base+"/products", form("name", "Metadata", "order_url", "https://169.254.169.254/latest", "hmac_enabled", "on"), "")
 	if code != 303 {
 		t.Fatalf("add product: %d %s", code, page)
 	}

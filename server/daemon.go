@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -47,11 +46,16 @@ type Config struct {
 	// RefreshEvery is the fallback cache refresh; zero means 5 s with a
 	// shared database and none with SQLite.
 	RefreshEvery time.Duration
-	// MasterKey seals keys and credentials at rest; empty means the key file
-	// in DataDir (made on first start).
+	// MasterKey seals keys and credentials at rest: one key, or several
+	// separated by commas or newlines (the first seals, all open). Empty
+	// means the key file in DataDir, made on the first start only.
 	MasterKey string
-	// AdminToken, when set, becomes the admin token (its hash is stored).
+	// AdminToken, when set, becomes the admin token (its hash is stored); it
+	// must be at least MinAdminTokenLen bytes.
 	AdminToken string
+	// Retention is how long the launch log and the audit log are kept;
+	// zero means DefaultRetention.
+	Retention time.Duration
 	// ShutdownTimeout bounds a graceful shutdown; default 10 s.
 	ShutdownTimeout time.Duration
 	// Logger receives structured logs; nil discards them.
@@ -70,6 +74,7 @@ type Config struct {
 // Tests start it in-process with Addr ":0"-style listen addresses.
 type Daemon struct {
 	cfg       Config
+	lock      *os.File // the SQLite data directory's lock; nil with PostgreSQL
 	store     platform.Store
 	redis     *redis.Client
 	server    *Server
@@ -81,9 +86,9 @@ type Daemon struct {
 	errc      chan error
 }
 
-// Open prepares the daemon: data directory, master key, store, admin token,
-// Redis, the server and its listeners. It does not serve yet. On an error,
-// whatever was opened is closed again.
+// Open prepares the daemon: data directory (locked, with SQLite), master
+// key, store, admin token, Redis, the server and its listeners. It does not
+// serve yet. On an error, whatever was opened is closed again.
 func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 	d := &Daemon{cfg: cfg.withDefaults(), errc: make(chan error, 2)}
 	if err := d.open(ctx); err != nil {
@@ -115,7 +120,13 @@ func (cfg Config) withDefaults() Config {
 
 // open runs the steps of Open in order; each leaves what it opened in d.
 func (d *Daemon) open(ctx context.Context) error {
-	sealer, err := d.openSealer()
+	if err := d.checkConfig(); err != nil {
+		return err
+	}
+	if err := d.openDataDir(); err != nil {
+		return err
+	}
+	sealer, err := sealerFor(ctx, d.cfg)
 	if err != nil {
 		return err
 	}
@@ -133,16 +144,30 @@ func (d *Daemon) open(ctx context.Context) error {
 	return d.listen()
 }
 
-// openSealer makes the data directory and loads the master key.
-func (d *Daemon) openSealer() (*seal.Sealer, error) {
-	if err := os.MkdirAll(d.cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+// checkConfig refuses settings that must not start a server, before
+// anything is written.
+func (d *Daemon) checkConfig() error {
+	if d.cfg.AdminToken != "" && len(d.cfg.AdminToken) < MinAdminTokenLen {
+		return errShortAdminToken
 	}
-	master, err := loadMasterKey(d.cfg)
+	return nil
+}
+
+// openDataDir makes the data directory private and, with SQLite, takes its
+// lock, so that a second serve on it refuses to start.
+func (d *Daemon) openDataDir() error {
+	if err := prepareDataDir(d.cfg.DataDir); err != nil {
+		return err
+	}
+	if d.cfg.DatabaseURL != "" {
+		return nil
+	}
+	lock, err := lockDataDir(d.cfg.DataDir)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return seal.New(master)
+	d.lock = lock
+	return nil
 }
 
 // openStore opens the store and checks that the master key opens its
@@ -192,7 +217,8 @@ func (d *Daemon) newServer(sealer *seal.Sealer, bus Bus, guard hmacgate.ReplayGu
 	d.reg = prometheus.NewRegistry()
 	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d.server = New(Options{Store: d.store, Sealer: sealer, Logger: d.cfg.Logger, Registry: d.reg, Now: d.cfg.Now,
-		DeliveryAllow: d.cfg.DeliveryAllow, Bus: bus, RefreshEvery: refresh, Replay: guard, SessionTTL: d.cfg.SessionTTL})
+		DeliveryAllow: d.cfg.DeliveryAllow, Bus: bus, RefreshEvery: refresh, Replay: guard, SessionTTL: d.cfg.SessionTTL,
+		Retention: d.cfg.Retention})
 }
 
 // listen opens the API's listener, and the admin listener when configured
@@ -234,7 +260,7 @@ func OpenStore(ctx context.Context, cfg Config) (platform.Store, error) {
 	if cfg.DatabaseURL != "" {
 		return postgres.Open(ctx, cfg.DatabaseURL)
 	}
-	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "hmacgate.db"))
+	return sqlite.Open(ctx, sqlitePath(cfg))
 }
 
 // Addr returns the API's listen address (useful with port 0).
@@ -297,13 +323,16 @@ func (d *Daemon) Close() error {
 			_ = ln.Close()
 		}
 		if d.server != nil {
-			err = errors.Join(err, d.server.Close())
+			err = errors.Join(err, d.server.Shutdown(ctx))
 		}
 		if d.store != nil {
 			err = errors.Join(err, d.store.Close())
 		}
 		if d.redis != nil {
 			err = errors.Join(err, d.redis.Close())
+		}
+		if d.lock != nil {
+			err = errors.Join(err, d.lock.Close()) // releases the data directory
 		}
 	})
 	return err

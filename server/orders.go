@@ -36,6 +36,11 @@ func newUUID() string {
 // buildOrder makes orderdata with the current time, a new correlation ID
 // and the product's order URL, and signs it when HMAC is on.
 func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *platform.OrderRequest) (*platform.SignedOrder, error) {
+	// A product saved before the https rule, or whose http host is no longer
+	// allowed, sends no order.
+	if err := s.checkOrderURL(p.OrderURL); err != nil {
+		return nil, err
+	}
 	d := order.OrderData{
 		Timestamp:      s.now().UnixMilli(),
 		User:           order.User{ID: in.User.ID, Email: in.User.Email, Name: in.User.Name},
@@ -81,8 +86,12 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) er
 		return s.storeErr(err)
 	}
 	if web.WantsHTML(r) {
-		// The page is the launch itself: the link is spent.
-		_ = s.store.UseLaunch(r.Context(), o.CorrelationID, s.now())
+		// The page is the launch itself: the link is spent first. If it
+		// cannot be, the page is not shown (fail closed): the link would
+		// stay usable, and the orderdata stored.
+		if err := s.store.UseLaunch(r.Context(), o.CorrelationID, s.now()); err != nil {
+			return s.unavailable(err)
+		}
 		return writeLaunchPage(w, http.StatusCreated, o)
 	}
 	o.LaunchURL = "/launch/" + o.CorrelationID
@@ -192,8 +201,9 @@ func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, i
 		return nil, err
 	}
 	d, derr := s.deliver(ctx, p.OrderURL, o.Form())
+	// A test delivery is spent at once: its orderdata is not kept.
 	l := &platform.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "test",
-		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, LatencyMS: d.Latency}
+		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Signature: o.Signature, LatencyMS: d.Latency}
 	switch {
 	case derr != nil:
 		l.Result = hmacgate.ErrorCode(derr)

@@ -370,12 +370,14 @@ func TestDeliveryGuard(t *testing.T) {
 		env       envCreds
 		want      string
 	}{
-		{"cloud metadata", "http://169.254.169.254/latest/meta-data/", ts, e, "link-local"},
-		{"ipv6 link-local", "http://[fe80::1]/orders", ts, e, "link-local"},
-		{"loopback name", "http://localhost:9/orders", ts, e, "private address"},
-		{"private address", "http://10.1.2.3/orders", ts, e, "private address"},
-		{"NAT64 metadata", "http://[64:ff9b::a9fe:a9fe]/", allowedTS, ae, "link-local"},
-		{"metadata even when private ranges are allowed", "http://169.254.169.254/", allowedTS, ae, "link-local"},
+		// Order URLs are https (plain http only to allowed ranges): the guard
+		// refuses at the dial, before any TLS.
+		{"cloud metadata", "https://169.254.169.254/latest/meta-data/", ts, e, "link-local"},
+		{"ipv6 link-local", "https://[fe80::1]/orders", ts, e, "link-local"},
+		{"loopback name", "https://localhost:9/orders", ts, e, "private address"},
+		{"private address", "https://10.1.2.3/orders", ts, e, "private address"},
+		{"NAT64 metadata", "https://[64:ff9b::a9fe:a9fe]/", allowedTS, ae, "link-local"},
+		{"metadata even when private ranges are allowed", "https://169.254.169.254/", allowedTS, ae, "link-local"},
 		{"redirect to another host", redirect.URL + "/orders", allowedTS, ae, "another host"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

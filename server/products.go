@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -83,13 +84,40 @@ func (s *Server) productView(ctx context.Context, p *platform.Product) (platform
 	return out, nil
 }
 
-// checkOrderURL accepts absolute http and https URLs without credentials.
-func checkOrderURL(raw string) error {
+// checkOrderURL accepts absolute https URLs without credentials. The signed
+// order carries the user's name and e-mail, so plain http is accepted only
+// to a host that --delivery-allow names (a partner on the same network, or
+// development on loopback).
+func (s *Server) checkOrderURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !cspSafeHost(u.Host) || u.User != nil || len(raw) > 2048 {
-		return invalid("order_url must be an absolute http or https URL without user info")
+		return invalid("order_url must be an absolute https URL without user info")
+	}
+	if u.Scheme == "http" && !s.plainHTTPAllowed(u.Hostname()) {
+		return invalid("order_url must be https: the signed order carries the user's name and e-mail. " +
+			"Plain http is accepted only to an address --delivery-allow names (development)")
 	}
 	return nil
+}
+
+// plainHTTPAllowed reports whether host is an IP address (or localhost)
+// inside a range of --delivery-allow. Names other than localhost are not
+// resolved: what they resolve to may change.
+func (s *Server) plainHTTPAllowed(host string) bool {
+	var addrs []netip.Addr
+	if strings.EqualFold(host, "localhost") {
+		addrs = []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.IPv6Loopback()}
+	} else if ip, err := netip.ParseAddr(host); err == nil && ip.Zone() == "" {
+		addrs = []netip.Addr{ip.Unmap()}
+	}
+	for _, a := range addrs {
+		for _, p := range s.deliveryAllow {
+			if p.Contains(a) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func checkName(name string) (string, error) {
@@ -106,7 +134,7 @@ func (s *Server) addProduct(ctx context.Context, c *call, in platform.ProductInp
 	if err != nil {
 		return platform.ProductInfo{}, err
 	}
-	if err := checkOrderURL(in.OrderURL); err != nil {
+	if err := s.checkOrderURL(in.OrderURL); err != nil {
 		return platform.ProductInfo{}, err
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
@@ -193,7 +221,7 @@ func (s *Server) changeProduct(ctx context.Context, c *call, id string, in platf
 		changes = append(changes, "name")
 	}
 	if in.OrderURL != nil {
-		if err := checkOrderURL(*in.OrderURL); err != nil {
+		if err := s.checkOrderURL(*in.OrderURL); err != nil {
 			return platform.ProductInfo{}, err
 		}
 		p.OrderURL = *in.OrderURL
@@ -234,7 +262,7 @@ func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) e
 
 // secretContext binds a sealed product secret to its row.
 func secretContext(envID, productID, secretID string) string {
-	return "product_secret:" + envID + ":" + productID + ":" + secretID
+	return platform.SealContext(platform.SealedProductSecret, envID, productID, secretID)
 }
 
 // propagationTime reads a propagation period: "" for the default, else a

@@ -62,6 +62,9 @@ type Options struct {
 	// Replay remembers the orders the sandbox accepted; nil means in memory.
 	// Instances that share a store should share a guard (Redis).
 	Replay hmacgate.ReplayGuard
+	// Retention is how long the launch log, the audit log and the connect
+	// report are kept; zero means DefaultRetention.
+	Retention time.Duration
 	// RefreshEvery, when positive, compares the cached environments with
 	// the store at this interval and drops stale ones: the fallback for a
 	// lost invalidation. Instances that share a store should set it.
@@ -83,11 +86,18 @@ type Server struct {
 	routes   []route
 	handler  http.Handler
 	delivery *http.Client
-	limiter  *rateLimiter
-	console  *console.Console
-	replay   hmacgate.ReplayGuard
-	stopSync context.CancelFunc
-	syncDone chan struct{}
+	// deliveryAllow lists the private ranges deliveries may reach, and
+	// order URLs may use plain http to.
+	deliveryAllow []netip.Prefix
+	limiter       *rateLimiter
+	console       *console.Console
+	replay        hmacgate.ReplayGuard
+	stopSync      context.CancelFunc
+	syncDone      chan struct{}
+
+	retention time.Duration
+	stopSweep context.CancelFunc
+	sweepDone chan struct{}
 }
 
 // access says who may call a route.
@@ -117,6 +127,9 @@ type call struct {
 	// actor is who makes the change, for the audit log: "env:<id>" for the
 	// environment's secret key, "admin" for the console.
 	actor string
+	// retiringKey is true when the call came with the environment's
+	// previous secret key, valid until it retires.
+	retiringKey bool
 }
 
 // New returns a Server.
@@ -135,7 +148,7 @@ func New(o Options) *Server {
 		s.reg = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(s.reg)
-	s.delivery = newDeliveryClient(o.DeliveryAllow)
+	s.delivery, s.deliveryAllow = newDeliveryClient(o.DeliveryAllow), o.DeliveryAllow
 	perMinute := o.FiddlePerMinute
 	if perMinute <= 0 {
 		perMinute = 30
@@ -148,6 +161,11 @@ func New(o Options) *Server {
 	s.cache = newCache(s.store, s.sealer, s.now)
 	s.report = newReportCounter(s.store, s.log, s.now)
 	s.startSync(o.Bus, o.RefreshEvery)
+	s.retention = o.Retention
+	if s.retention <= 0 {
+		s.retention = DefaultRetention
+	}
+	s.startSweep()
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
@@ -178,9 +196,11 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: "/v1/environments", access: admin, handle: s.listEnvironments},
 		{method: "GET", pattern: "/v1/environments/{id}", access: admin, handle: s.getEnvironment},
 		{method: "DELETE", pattern: "/v1/environments/{id}", access: admin, handle: s.deleteEnvironment},
+		{method: "POST", pattern: "/v1/environments/{id}/secret-key", access: admin, handle: s.adminRotateSecretKey},
 		{method: "GET", pattern: "/v1/audit", access: admin, handle: s.adminAudit},
 
 		{method: "GET", pattern: "/v1/environment", access: environment, handle: s.currentEnvironment},
+		{method: "POST", pattern: "/v1/environment/secret-key", access: environment, handle: s.rotateOwnSecretKey},
 		{method: "POST", pattern: "/v1/integrations", access: environment, handle: s.createIntegration},
 		{method: "GET", pattern: "/v1/integrations", access: environment, handle: s.listIntegrations},
 		{method: "GET", pattern: "/v1/connections", access: environment, handle: s.listConnections},
@@ -232,13 +252,24 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Registry returns the registry holding the server's metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.reg }
 
-// Close stops the cache synchronization and flushes the HMAC report counts.
+// Close is Shutdown with a 10-second bound.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
+
+// Shutdown stops the background work (cache synchronization, retention
+// sweep) and flushes the HMAC report counts, within ctx. It returns the last
+// flush's error, if any.
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopSync()
+	s.stopSweep()
 	if s.syncDone != nil {
 		<-s.syncDone
 	}
-	return s.report.Close()
+	<-s.sweepDone
+	return s.report.Close(ctx)
 }
 
 // Invalidate drops the cached state of an environment ("" for all), so that
@@ -281,11 +312,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
 			return err
 		}
 	case environment:
-		st, err := s.checkEnv(r.Context(), r)
+		st, retiring, err := s.checkEnv(r.Context(), r)
 		if err != nil {
 			return err
 		}
-		c.env, c.actor = st, "env:"+st.env.ID
+		c.env, c.actor, c.retiringKey = st, "env:"+st.env.ID, retiring
 	}
 	return rt.handle(w, r, c)
 }

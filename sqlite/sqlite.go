@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/url"
+	"os"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -34,8 +35,13 @@ var Dialect = sqlstore.Dialect{
 }
 
 // Open opens (creating if needed) the database file at path, applies the
-// migrations and returns the store.
+// migrations and returns the store. The file is made with mode 0600, and an
+// existing one (with its -wal and -shm files) is tightened to 0600: the
+// database holds connection IDs, audit entries and sealed secrets.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -53,4 +59,23 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		return nil, err
 	}
 	return sqlstore.New(db, Dialect), nil
+}
+
+// privateFiles creates the database file with mode 0600 before SQLite does
+// (SQLite would use 0644 less the umask; it gives its -wal and -shm files
+// the database file's mode), and tightens existing files to 0600.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	"github.com/hmacgate/hmacgate/server"
@@ -8,6 +9,18 @@ import (
 
 var adminCommands = []command{
 	{"reset-token", "make a new admin token for serve (the old one stops working)", runAdminResetToken},
+	{"reseal", "re-encrypt every sealed secret under the first master key (master key rotation)", runAdminReseal},
+	{"backup", "write a consistent copy of the SQLite database while serve runs", runAdminBackup},
+}
+
+// storeFlags adds the flags that say where a server keeps its state.
+func storeFlags(e *env, fs *flag.FlagSet) *server.Config {
+	cfg := &server.Config{}
+	fs.StringVar(&cfg.DataDir, "data-dir", envOr(e, "HMACGATE_DATA_DIR", "hmacgate-data"),
+		"the server's data directory: its SQLite database and master.key [HMACGATE_DATA_DIR]")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", envOr(e, "HMACGATE_DATABASE_URL", ""),
+		"the server's PostgreSQL database, instead of SQLite [HMACGATE_DATABASE_URL]")
+	return cfg
 }
 
 var resetTokenSpec = &spec{
@@ -22,12 +35,11 @@ working at once, also for a server that is running.`,
 
 func runAdminResetToken(e *env, args []string) int {
 	fs := newFlags(resetTokenSpec)
-	dataDir := fs.String("data-dir", envOr(e, "HMACGATE_DATA_DIR", "hmacgate-data"), "")
-	databaseURL := fs.String("database-url", envOr(e, "HMACGATE_DATABASE_URL", ""), "")
+	cfg := storeFlags(e, fs)
 	if code, done := e.parse(resetTokenSpec, fs, args); done {
 		return code
 	}
-	store, err := server.OpenStore(e.ctx, server.Config{DataDir: *dataDir, DatabaseURL: *databaseURL})
+	store, err := server.OpenExistingStore(e.ctx, *cfg)
 	if err != nil {
 		return e.inputError(fmt.Errorf("open the store: %w", err))
 	}
@@ -37,5 +49,88 @@ func runAdminResetToken(e *env, args []string) int {
 		return e.inputError(err)
 	}
 	fmt.Fprintf(e.stdout, "admin token: %s\n", tok)
+	return exitOK
+}
+
+var resealSpec = &spec{
+	name:     "admin reseal",
+	synopsis: "[--data-dir DIR | --database-url postgres://…] [--check]",
+	about: `Re-encrypt every sealed value (HMAC keys, product secrets, end users'
+credentials) under the first master key, for a master key rotation
+(docs/deploy.md). The master keys come from HMACGATE_MASTER_KEY (separated by
+commas) or the data directory's master.key (one per line): the first seals,
+all of them open.
+
+It runs online, next to serving instances, and may be run again: a value
+already sealed under the first key is left alone, and a value an instance
+changed meanwhile is read again. --check writes nothing and exits 1 if any
+value is still sealed under an older key (run it before dropping one).`,
+	example: `  $ HMACGATE_MASTER_KEY="$NEW,$OLD" hmacgate admin reseal --database-url postgres://db/hmacgate
+  resealed 1204 of 1210 sealed values under the first master key`,
+}
+
+func runAdminReseal(e *env, args []string) int {
+	fs := newFlags(resealSpec)
+	cfg := storeFlags(e, fs)
+	check := fs.Bool("check", false, "write nothing; exit 1 if a value is still sealed under an older key")
+	if code, done := e.parse(resealSpec, fs, args); done {
+		return code
+	}
+	cfg.MasterKey = e.getenv("HMACGATE_MASTER_KEY")
+	sealer, err := server.LoadSealer(*cfg)
+	if err != nil {
+		return e.inputError(err)
+	}
+	store, err := server.OpenExistingStore(e.ctx, *cfg)
+	if err != nil {
+		return e.inputError(fmt.Errorf("open the store: %w", err))
+	}
+	defer store.Close()
+	rep, err := server.Reseal(e.ctx, store, sealer, *check)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "error: reseal: %v\n", err)
+		return exitRefused
+	}
+	if *check {
+		fmt.Fprintf(e.stdout, "%d of %d sealed values are sealed under an older master key\n", rep.Resealed, rep.Checked)
+		if rep.Resealed > 0 {
+			return exitRefused
+		}
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "resealed %d of %d sealed values under the first master key\n", rep.Resealed, rep.Checked)
+	return exitOK
+}
+
+var backupSpec = &spec{
+	name:     "admin backup",
+	synopsis: "--out FILE [--data-dir DIR]",
+	about: `Write a consistent copy of the embedded SQLite database of DIR to FILE,
+online: a running serve goes on reading and writing. The copy holds every
+change committed before the backup started, passes PRAGMA integrity_check,
+has mode 0600, and appears under FILE only when complete; FILE must not exist.
+
+The copy does not hold the master key: keep master.key (or
+HMACGATE_MASTER_KEY) apart from it, and both safe. To restore, stop serve,
+put the copy in place as DIR/hmacgate.db (removing hmacgate.db-wal and
+hmacgate.db-shm), keep the same master key, and start serve (docs/deploy.md).
+For PostgreSQL, use pg_dump.`,
+	example: `  $ hmacgate admin backup --data-dir ./hmacgate-data --out /backups/hmacgate-2026-11-26.db`,
+}
+
+func runAdminBackup(e *env, args []string) int {
+	fs := newFlags(backupSpec)
+	cfg := storeFlags(e, fs)
+	out := fs.String("out", "", "the `FILE` to write; it must not exist")
+	if code, done := e.parse(backupSpec, fs, args); done {
+		return code
+	}
+	if *out == "" {
+		return e.usageError("hmacgate admin backup", "--out FILE is required")
+	}
+	if err := server.BackupSQLite(e.ctx, *cfg, *out); err != nil {
+		return e.inputError(err)
+	}
+	fmt.Fprintf(e.stdout, "backup written to %s\n", *out)
 	return exitOK
 }

@@ -61,7 +61,7 @@ var commands = []command{
 	{"sign", "sign connect IDs or orderdata: sign connect | sign order", group("sign", signCommands)},
 	{"verify", "verify a connect digest or a signed order body: verify connect | verify order", group("verify", verifyCommands)},
 	{"serve", "run the platform server (API, connect gate, SDK, metrics)", runServe},
-	{"admin", "administer a server's data directory: admin reset-token", group("admin", adminCommands)},
+	{"admin", "administer a server's state: admin reset-token | reseal | backup", group("admin", adminCommands)},
 	{"proxy", "run a verifying reverse proxy in front of an order-receiving application", runProxy},
 }
 

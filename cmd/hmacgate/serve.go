@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -14,7 +15,7 @@ import (
 
 var serveSpec = &spec{
 	name:     "serve",
-	synopsis: "[--listen ADDR] [--data-dir DIR] [--admin-listen ADDR] [--log-level LEVEL] [--log-format text|json]",
+	synopsis: "[--listen ADDR] [--data-dir DIR] [--admin-listen ADDR] [--retention DAYS] [--log-level LEVEL] [--log-format text|json]",
 	about: `Run the platform server: environments with HMAC settings, the HMAC-gated
 connect endpoint (POST /v1/connect/{integration}), the admin and environment
 APIs (docs/api.md), /sdk.js, /healthz, /readyz and Prometheus /metrics.
@@ -39,10 +40,20 @@ given on the command line wins:
   --session-ttl     [HMACGATE_SESSION_TTL]      how long a console sign-in lasts (default 8h)
   --delivery-allow  [HMACGATE_DELIVERY_ALLOW]   private ranges test orders may be delivered to,
                     comma-separated CIDRs such as 10.1.0.0/16,127.0.0.1/32 (default: none;
-                    link-local and metadata addresses are always refused)
+                    link-local and metadata addresses are always refused); product order URLs
+                    must be https, except to addresses in these ranges (development)
+  --retention       [HMACGATE_RETENTION]        how long the launch log, the audit log and the
+                    connect report are kept, such as 90d or 720h (default 90d)
 Secrets come only from the environment:
-  HMACGATE_MASTER_KEY   master key (hmacgate keygen); instances sharing a database share it
-  HMACGATE_ADMIN_TOKEN  use this admin token instead of a generated one
+  HMACGATE_MASTER_KEY   master key (hmacgate keygen); instances sharing a database share it.
+                        Several keys, separated by commas, rotate it: the first seals, all
+                        open (docs/deploy.md, hmacgate admin reseal)
+  HMACGATE_ADMIN_TOKEN  use this admin token (at least 32 bytes) instead of a generated one
+
+With SQLite, serve locks the data directory (mode 0700, database files 0600):
+a second serve on it refuses to start. A database without its master key
+(master.key deleted, HMACGATE_MASTER_KEY unset) refuses to start too, and
+nothing is written.
 
 SIGTERM or SIGINT stops it gracefully: in-flight requests finish first.`,
 	example: `  $ hmacgate serve
@@ -62,6 +73,7 @@ func runServe(e *env, args []string) int {
 	shutdown := fs.String("shutdown-timeout", envOr(e, "HMACGATE_SHUTDOWN_TIMEOUT", "10s"), "")
 	sessionTTL := fs.String("session-ttl", envOr(e, "HMACGATE_SESSION_TTL", "8h"), "")
 	deliveryAllow := fs.String("delivery-allow", envOr(e, "HMACGATE_DELIVERY_ALLOW", ""), "")
+	retention := fs.String("retention", envOr(e, "HMACGATE_RETENTION", "90d"), "")
 	if code, done := e.parse(serveSpec, fs, args); done {
 		return code
 	}
@@ -76,6 +88,10 @@ func runServe(e *env, args []string) int {
 	ttl, err := time.ParseDuration(*sessionTTL)
 	if err != nil || ttl < time.Minute {
 		return e.usageError("serve", "--session-ttl: %q is not a duration of at least 1m", *sessionTTL)
+	}
+	keep, err := parseRetention(*retention)
+	if err != nil {
+		return e.usageError("serve", "--retention: %v", err)
 	}
 	var allow []netip.Prefix
 	for _, c := range strings.Split(*deliveryAllow, ",") {
@@ -93,7 +109,7 @@ func runServe(e *env, args []string) int {
 	d, err := server.Open(ctx, server.Config{
 		Listen: *listen, AdminListen: *adminListen, DataDir: *dataDir, DatabaseURL: *databaseURL, RedisURL: *redisURL,
 		MasterKey: e.getenv("HMACGATE_MASTER_KEY"), AdminToken: e.getenv("HMACGATE_ADMIN_TOKEN"),
-		ShutdownTimeout: timeout, Logger: logger, Stdout: e.stdout, DeliveryAllow: allow, SessionTTL: ttl,
+		ShutdownTimeout: timeout, Logger: logger, Stdout: e.stdout, DeliveryAllow: allow, SessionTTL: ttl, Retention: keep,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "error: serve: %v\n", err)
@@ -104,6 +120,28 @@ func runServe(e *env, args []string) int {
 		return exitRefused
 	}
 	return exitOK
+}
+
+// parseRetention reads a retention: a number of days ("90d") or a Go
+// duration ("720h"), at least one day: the audit log is a security record.
+func parseRetention(v string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("%q is not a number of days such as 90d", v)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, fmt.Errorf("%q is not a duration such as 90d or 720h", v)
+		}
+	}
+	if d < 24*time.Hour {
+		return 0, fmt.Errorf("%q is shorter than one day", v)
+	}
+	return d, nil
 }
 
 // envOr returns the environment variable name, or def when it is unset.

@@ -14,11 +14,12 @@ type scanner interface{ Scan(...any) error }
 func scanEnv(r scanner) (*platform.Environment, error) {
 	var e platform.Environment
 	var mode string
-	var created int64
-	if err := r.Scan(&e.ID, &e.Name, &e.PublicKey, &e.SecretKeyHash, &mode, &created, &e.Version); err != nil {
+	var created, retires int64
+	if err := r.Scan(&e.ID, &e.Name, &e.PublicKey, &e.SecretKeyHash, &mode, &created, &e.Version,
+		&e.PreviousSecretKeyHash, &retires); err != nil {
 		return nil, err
 	}
-	e.HMACMode, e.CreatedAt = platform.HMACMode(mode), fromMS(created)
+	e.HMACMode, e.CreatedAt, e.PreviousSecretRetiresAt = platform.HMACMode(mode), fromMS(created), fromMS(retires)
 	return &e, nil
 }
 
@@ -49,9 +50,21 @@ func (s *Store) EnvironmentByPublicKey(ctx context.Context, pk string) (*platfor
 	return s.envBy(ctx, "envByPK", pk)
 }
 
-// EnvironmentBySecretHash returns the environment whose secret key hashes to hash.
+// EnvironmentBySecretHash returns the environment whose current or
+// previous secret key hashes to hash.
 func (s *Store) EnvironmentBySecretHash(ctx context.Context, hash []byte) (*platform.Environment, error) {
-	return s.envBy(ctx, "envByHash", hash)
+	e, err := scanEnv(s.db.QueryRowContext(ctx, s.q["envByHash"], hash, hash))
+	return e, s.mapErr(err)
+}
+
+// RotateSecretKey makes newHash the environment's secret key hash; the
+// current key stays valid until retirePreviousAt.
+func (s *Store) RotateSecretKey(ctx context.Context, envID string, newHash []byte, retirePreviousAt time.Time, audit platform.AuditEntry) error {
+	retire := ms(retirePreviousAt)
+	if retire < 1 {
+		retire = 1 // 0 would read as "no previous key"; any past instant means retired
+	}
+	return s.exec(ctx, "envRotate", audit, retire, newHash, envID)
 }
 
 // Environments lists all environments, oldest first.
@@ -280,6 +293,11 @@ func (s *Store) SetSetting(ctx context.Context, name string, value []byte, audit
 	})
 }
 
+// AddSetting stores a new setting; ErrConflict if it exists.
+func (s *Store) AddSetting(ctx context.Context, name string, value []byte, audit platform.AuditEntry) error {
+	return s.exec(ctx, "settingAdd", audit, name, value)
+}
+
 // DeleteSetting removes a setting.
 func (s *Store) DeleteSetting(ctx context.Context, name string, audit platform.AuditEntry) error {
 	return s.exec(ctx, "settingDelete", audit, name)
@@ -290,7 +308,12 @@ func list[T any](ctx context.Context, s *Store, query string, scan func(scanner)
 }
 
 func listValues[T any](ctx context.Context, s *Store, query string, scan func(scanner) (T, error), args ...any) ([]T, error) {
-	rows, err := s.db.QueryContext(ctx, s.q[query], args...)
+	return queryValues(ctx, s, s.q[query], scan, args...)
+}
+
+// queryValues runs the query text (rebound for the dialect) and scans each row.
+func queryValues[T any](ctx context.Context, s *Store, text string, scan func(scanner) (T, error), args ...any) ([]T, error) {
+	rows, err := s.db.QueryContext(ctx, text, args...)
 	if err != nil {
 		return nil, err
 	}

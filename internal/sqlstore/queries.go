@@ -1,5 +1,8 @@
 package sqlstore
 
+// envColumns are the columns scanEnv reads.
+const envColumns = `id, name, public_key, secret_hash, hmac_mode, created_at, version, previous_secret_hash, previous_secret_retires_at`
+
 // queries holds every statement, written with ? placeholders. Times are Unix
 // milliseconds; a retires_at of 0 means "current key".
 var queries = map[string]string{
@@ -7,13 +10,17 @@ var queries = map[string]string{
 	"auditList":   `SELECT id, at, env_id, actor, action, detail FROM audit_log WHERE (? = '' OR env_id = ?) ORDER BY id DESC LIMIT ?`,
 
 	"envInsert": `INSERT INTO environments (id, name, public_key, secret_hash, hmac_mode, created_at, version) VALUES (?, ?, ?, ?, ?, ?, 1)`,
-	"envByID":   `SELECT id, name, public_key, secret_hash, hmac_mode, created_at, version FROM environments WHERE id = ?`,
-	"envByPK":   `SELECT id, name, public_key, secret_hash, hmac_mode, created_at, version FROM environments WHERE public_key = ?`,
-	"envByHash": `SELECT id, name, public_key, secret_hash, hmac_mode, created_at, version FROM environments WHERE secret_hash = ?`,
-	"envList":   `SELECT id, name, public_key, secret_hash, hmac_mode, created_at, version FROM environments ORDER BY created_at, id`,
+	"envByID":   `SELECT ` + envColumns + ` FROM environments WHERE id = ?`,
+	"envByPK":   `SELECT ` + envColumns + ` FROM environments WHERE public_key = ?`,
+	"envByHash": `SELECT ` + envColumns + ` FROM environments WHERE secret_hash = ? OR previous_secret_hash = ?`,
+	"envList":   `SELECT ` + envColumns + ` FROM environments ORDER BY created_at, id`,
 	"envDelete": `DELETE FROM environments WHERE id = ?`,
 	"envMode":   `UPDATE environments SET hmac_mode = ?, version = version + 1 WHERE id = ?`,
 	"envBump":   `UPDATE environments SET version = version + 1 WHERE id = ?`,
+	// The current secret key becomes the previous one, valid until its
+	// retirement; a previous one still retiring is dropped.
+	"envRotate": `UPDATE environments SET previous_secret_hash = secret_hash, previous_secret_retires_at = ?, secret_hash = ?,
+		version = version + 1 WHERE id = ?`,
 
 	"keyRetire": `UPDATE hmac_keys SET retires_at = ? WHERE env_id = ? AND (retires_at = 0 OR retires_at > ?)`,
 	"keyPurge":  `DELETE FROM hmac_keys WHERE env_id = ? AND retires_at <> 0 AND retires_at <= ?`,
@@ -48,6 +55,7 @@ var queries = map[string]string{
 	"settingGet":    `SELECT value FROM settings WHERE name = ?`,
 	"settingDelete": `DELETE FROM settings WHERE name = ?`,
 	"settingSet":    `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+	"settingAdd":    `INSERT INTO settings (name, value) VALUES (?, ?)`,
 
 	// The partner portal.
 	"productInsert": `INSERT INTO products (id, env_id, name, order_url, hmac_enabled, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -64,7 +72,12 @@ var queries = map[string]string{
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 	"launchGet": `SELECT correlation_id, env_id, product_id, kind, created_at, orderdata, signature, result, latency_ms, used_at
 		FROM launches WHERE correlation_id = ?`,
-	"launchUse": `UPDATE launches SET used_at = ?, result = 'opened' WHERE correlation_id = ? AND used_at = 0`,
+	// Orderdata carries the user's name and e-mail: it is kept only until the
+	// link is used or expires (launchForget, from the retention sweep).
+	"launchUse": `UPDATE launches SET used_at = ?, result = 'opened', orderdata = '' WHERE correlation_id = ? AND used_at = 0`,
+	"launchForget": `UPDATE launches SET orderdata = '',
+		result = CASE WHEN kind = 'launch' AND used_at = 0 THEN 'expired' ELSE result END
+		WHERE orderdata <> '' AND (used_at <> 0 OR kind <> 'launch' OR created_at < ?)`,
 	"launchList": `SELECT correlation_id, env_id, product_id, kind, created_at, orderdata, signature, result, latency_ms, used_at
 		FROM launches WHERE env_id = ? AND (? = '' OR product_id = ?) ORDER BY created_at DESC, correlation_id LIMIT ?`,
 }

@@ -246,6 +246,7 @@ func (s *Console) routeTable() []route {
 		env("POST", "/delete", s.environmentDelete),
 		env("GET", "", s.settingsPage),
 		env("POST", "/keys", s.keyCreate),
+		env("POST", "/secret-key", s.secretKeyRotate),
 		env("POST", "/mode", s.modeChange),
 		env("GET", "/integrations", s.integrationsPage),
 		env("POST", "/integrations", s.integrationCreate),

@@ -106,6 +106,9 @@ type settingsView struct {
 	Retires     []retireOption
 	// KeyError keeps the key form's state after a refusal.
 	KeyError bool
+	// PreviousSecretUntil is when the secret key a rotation replaced stops
+	// working; nil when there is none still working.
+	PreviousSecretUntil *time.Time
 }
 
 type modeOption struct {
@@ -149,6 +152,10 @@ func (s *Console) renderSettings(w http.ResponseWriter, r *http.Request, c *call
 		return err
 	}
 	sv.Retires = retireOptions
+	if e := c.env; e.PreviousSecretKeyHash != nil && s.p.Now().Before(e.PreviousSecretRetiresAt) {
+		t := e.PreviousSecretRetiresAt
+		sv.PreviousSecretUntil = &t
+	}
 	for _, m := range []modeOption{
 		{Value: "off", Label: "Off", Description: "Accept every connect call; the digest is not looked at."},
 		{Value: "report", Label: "Report", Description: "Accept every connect call, and count those enforce would refuse."},
@@ -181,6 +188,40 @@ func (s *Console) keyCreate(w http.ResponseWriter, r *http.Request, c *call) err
 		note += " Digests made with the previous key are accepted until " + k.RetirePreviousAt.UTC().Format("2006-01-02 15:04 UTC") + "."
 	}
 	sv := &settingsView{NewKey: &shownOnce{Label: "New HMAC key", Value: k.Key.Reveal(), Note: note}}
+	return s.renderSettings(w, r, c, http.StatusCreated, sv, nil)
+}
+
+// secretKeyRotate makes a new secret key for the environment after a
+// confirmation, and shows it once on the settings page.
+func (s *Console) secretKeyRotate(w http.ResponseWriter, r *http.Request, c *call) error {
+	retire := r.PostForm.Get("retire")
+	if !confirmed(r) {
+		until := "at the time you chose"
+		for _, o := range retireOptions {
+			if o.Value == retire {
+				until, _, _ = strings.Cut(o.Label, " (")
+			}
+		}
+		return s.confirm(w, r, c, &confirmView{
+			Heading: "Rotate the secret key of " + web.Quote(c.env.Name) + "?",
+			Consequence: []string{
+				"A new secret key is made and shown once. Your backend must use it for the environment API from now on.",
+				"The current secret key stops working " + until + "; from then on, calls with it are refused with 401.",
+			},
+			Fields: [][2]string{{"retire", retire}},
+			Button: "Rotate the secret key", Danger: retire == "now", Cancel: "/environments/" + c.env.ID,
+		})
+	}
+	k, err := s.p.RotateSecretKey(r.Context(), c.env.ID, retire)
+	if err != nil {
+		if isRefusal(err) {
+			return s.renderSettings(w, r, c, hmacgate.HTTPStatus(err), &settingsView{}, errorNotice(err))
+		}
+		return err
+	}
+	note := "Your backend calls the environment API with this key (Authorization: Bearer …). hmacgate keeps only its hash. " +
+		"The previous key works until " + k.RetirePreviousAt.UTC().Format("2006-01-02 15:04 UTC") + "."
+	sv := &settingsView{NewKey: &shownOnce{Label: "New secret key", Value: k.SecretKey.Reveal(), Note: note}}
 	return s.renderSettings(w, r, c, http.StatusCreated, sv, nil)
 }
 

@@ -41,6 +41,10 @@ type Platform interface {
 	// which exists only in this answer.
 	CreateEnvironment(ctx context.Context, name string) (*platform.Environment, string, error)
 	DeleteEnvironment(ctx context.Context, id string) error
+	// RotateSecretKey makes a new secret key for the environment, which
+	// exists only in this answer; the current one keeps working until
+	// retirePrevious ("", "now", an RFC 3339 time or a duration).
+	RotateSecretKey(ctx context.Context, envID, retirePrevious string) (*platform.NewSecretKey, error)
 	Audit(ctx context.Context, envID string, limit int) ([]platform.AuditEntry, error)
 
 	HMACKeys(ctx context.Context, envID string) ([]platform.KeyInfo, error)
