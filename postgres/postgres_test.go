@@ -65,3 +65,27 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestConcurrentFirstOpen: instances opening one new database together all
+// start (issue 12, finding 3: CREATE TABLE IF NOT EXISTS schema_migrations
+// ran before the advisory lock, and one of them failed on the race).
+func TestConcurrentFirstOpen(t *testing.T) {
+	for round := range 5 {
+		u, _ := testenv.PostgresSchema(t)
+		errs := make(chan error, 6)
+		for range cap(errs) {
+			go func() {
+				s, err := postgres.Open(context.Background(), u)
+				if err == nil {
+					s.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range cap(errs) {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: an instance failed to start: %v", round, err)
+			}
+		}
+	}
+}

@@ -50,3 +50,43 @@ func TestWeakMasterKeyRefused(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestSeveralKeys: the first key seals, every key opens, and Reseal moves a
+// value to the first key once (the master key rotation).
+func TestSeveralKeys(t *testing.T) {
+	oldKey, newKey := hmacgate.GenerateKey(), hmacgate.GenerateKey()
+	old, _ := seal.New(oldKey)
+	rotating, err := seal.New(newKey, oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ctx = "connection:env1:github:u1"
+	byOld := old.Seal([]byte("credentials"), ctx)
+	if got, err := rotating.Open(byOld, ctx); err != nil || string(got) != "credentials" {
+		t.Fatalf("a value of the old key: %q, %v", got, err)
+	}
+	byNew := rotating.Seal([]byte("credentials"), ctx)
+	if _, err := old.Open(byNew, ctx); !errors.Is(err, seal.ErrOpen) {
+		t.Errorf("the old key alone opened a value sealed by the new first key: %v", err)
+	}
+	out, changed, err := rotating.Reseal(byOld, ctx)
+	if err != nil || !changed {
+		t.Fatalf("reseal: %v, %v", changed, err)
+	}
+	newOnly, _ := seal.New(newKey)
+	if got, err := newOnly.Open(out, ctx); err != nil || string(got) != "credentials" {
+		t.Errorf("the resealed value under the new key alone: %q, %v", got, err)
+	}
+	if again, changed, err := rotating.Reseal(out, ctx); err != nil || changed || !bytes.Equal(again, out) {
+		t.Errorf("a second reseal changed the value: %v, %v", changed, err)
+	}
+	if _, _, err := newOnly.Reseal(byOld, ctx); !errors.Is(err, seal.ErrOpen) {
+		t.Errorf("reseal without the old key: %v", err)
+	}
+	if _, _, err := rotating.Reseal(byOld, "connection:env1:github:u2"); !errors.Is(err, seal.ErrOpen) {
+		t.Errorf("reseal in another context: %v", err)
+	}
+	if _, err := seal.New(newKey, hmacgate.MustParseKey("short")); !errors.Is(err, hmacgate.ErrInvalidKey) {
+		t.Errorf("a weak older key: %v", err)
+	}
+}

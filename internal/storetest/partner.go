@@ -79,8 +79,8 @@ func testLaunches(t *testing.T, s platform.Store) {
 	wantErr(t, s.UseLaunch(ctx, "c1", at.Add(time.Minute)), platform.ErrNotFound)
 	wantErr(t, s.UseLaunch(ctx, "nope", at), platform.ErrNotFound)
 	l, _ = s.Launch(ctx, "c1")
-	if !l.UsedAt.Equal(at.Add(time.Minute)) || l.Result != "opened" {
-		t.Errorf("after use: %+v", l)
+	if !l.UsedAt.Equal(at.Add(time.Minute)) || l.Result != "opened" || l.Orderdata != "" || l.Signature != "sig" {
+		t.Errorf("after use: %+v; want opened, orderdata forgotten, the rest kept", l)
 	}
 	all, _ := s.Launches(ctx, "env1", "", 10)
 	if len(all) != 3 || all[0].CorrelationID != "c3" || all[0].LatencyMS != 12 {

@@ -31,6 +31,11 @@ func Run(t *testing.T, open func(t *testing.T) platform.Store) {
 		{"Products", testProducts},
 		{"ProductSecrets", testProductSecrets},
 		{"Launches", testLaunches},
+		{"AddSetting", testAddSetting},
+		{"SecretKeyRotation", testSecretKeyRotation},
+		{"SealedValues", testSealedValues},
+		{"Retention", testRetention},
+		{"ForgetOrderdata", testForgetOrderdata},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

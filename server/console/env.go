@@ -219,6 +219,9 @@ func (s *Console) secretKeyRotate(w http.ResponseWriter, r *http.Request, c *cal
 		}
 		return err
 	}
+	if err := s.reload(r, c); err != nil {
+		return err
+	}
 	note := "Your backend calls the environment API with this key (Authorization: Bearer …). hmacgate keeps only its hash. " +
 		"The previous key works until " + k.RetirePreviousAt.UTC().Format("2006-01-02 15:04 UTC") + "."
 	sv := &settingsView{NewKey: &shownOnce{Label: "New secret key", Value: k.SecretKey.Reveal(), Note: note}}
