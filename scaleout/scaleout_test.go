@@ -223,3 +223,41 @@ func TestPostgresConnectionsKilled(t *testing.T) {
 func itoa(i int) string { return string(bytes.TrimSpace([]byte(jsonInt(i)))) }
 
 func jsonInt(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// TestSecretKeyRotationReachesTheOtherInstance: a secret key rotated on one
+// instance works on the other at once, the old one keeps working there
+// during the overlap, and a rotation that retires it "now" stops it there
+// within a second (each instance's cache knows both hashes while they
+// overlap, and drops them on the announcement).
+func TestSecretKeyRotationReachesTheOtherInstance(t *testing.T) {
+	c := startCluster(t, 2, "")
+	e := c.newEnv()
+	if code := c.do(1, "GET", "/v1/environment", e.SecretKey, "", nil); code != 200 {
+		t.Fatalf("node 1 before: %d", code)
+	}
+	var r struct {
+		SecretKey string `json:"secret_key"`
+	}
+	if code := c.do(0, "POST", "/v1/environment/secret-key", e.SecretKey, `{}`, &r); code != 201 {
+		t.Fatalf("rotate: %d", code)
+	}
+	if c.do(1, "GET", "/v1/environment", r.SecretKey, "", nil) != 200 || c.do(1, "GET", "/v1/environment", e.SecretKey, "", nil) != 200 {
+		t.Fatal("during the overlap node 1 must take both keys")
+	}
+	var now struct {
+		SecretKey string `json:"secret_key"`
+	}
+	if code := c.do(0, "POST", "/v1/environment/secret-key", r.SecretKey, `{"retire_previous_at":"now"}`, &now); code != 201 {
+		t.Fatalf("rotate now: %d", code)
+	}
+	rotated := time.Now()
+	for c.do(1, "GET", "/v1/environment", r.SecretKey, "", nil) != 401 {
+		if time.Since(rotated) > time.Second {
+			t.Fatal("node 1 still takes the retired key a second after the rotation")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code := c.do(1, "GET", "/v1/environment", now.SecretKey, "", nil); code != 200 {
+		t.Errorf("node 1 with the new key: %d", code)
+	}
+}

@@ -66,7 +66,7 @@ already sealed under the first key is left alone, and a value an instance
 changed meanwhile is read again. --check writes nothing and exits 1 if any
 value is still sealed under an older key (run it before dropping one).`,
 	example: `  $ HMACGATE_MASTER_KEY="$NEW,$OLD" hmacgate admin reseal --database-url postgres://db/hmacgate
-  resealed 1204 of 1210 sealed values under the first master key`,
+  resealed <n> of <m> sealed values under the first master key`,
 }
 
 func runAdminReseal(e *env, args []string) int {
