@@ -23,6 +23,13 @@ type createdOrder struct {
 	LaunchURL     string `json:"launchUrl"`
 }
 
+// signingProduct makes a product with HMAC on and its first secret.
+func (ts *testServer) signingProduct(e envCreds) productView {
+	ts.t.Helper()
+	prod := ts.signingProduct(e)
+	return prod
+}
+
 func (ts *testServer) createOrder(e envCreds, productID string) createdOrder {
 	ts.t.Helper()
 	var o createdOrder
@@ -39,8 +46,7 @@ func (ts *testServer) createOrder(e envCreds, productID string) createdOrder {
 func TestOrderdataForgotten(t *testing.T) {
 	ts := startServer(t)
 	e := ts.newEnv("forget")
-	prod := ts.newProduct(e, "https://partner.example/orders")
-	ts.newSecret(e, prod.ID, `{}`)
+	prod := ts.signingProduct(e)
 	store, _ := ts.storeOf()
 	ctx := context.Background()
 
@@ -82,8 +88,7 @@ func TestOrderdataForgotten(t *testing.T) {
 func TestRetention(t *testing.T) {
 	ts := startServer(t)
 	e := ts.newEnv("retention")
-	prod := ts.newProduct(e, "https://partner.example/orders")
-	ts.newSecret(e, prod.ID, `{}`)
+	prod := ts.signingProduct(e)
 	old := ts.createOrder(e, prod.ID)
 	ts.clock.Add(89 * 24 * time.Hour)
 	recent := ts.createOrder(e, prod.ID)
@@ -161,8 +166,7 @@ func TestOrderURLMustBeHTTPS(t *testing.T) {
 	}
 	// A product saved before the rule sends no order over http.
 	e := strict.newEnv("legacy")
-	prod := strict.newProduct(e, "https://partner.example/orders")
-	strict.newSecret(e, prod.ID, `{}`)
+	prod := strict.signingProduct(e)
 	_, db := strict.storeOf()
 	if _, err := db.Exec(`UPDATE products SET order_url = 'http://partner.example/orders' WHERE id = ?`, prod.ID); err != nil {
 		t.Fatal(err)
@@ -180,8 +184,7 @@ func TestOrderURLMustBeHTTPS(t *testing.T) {
 func TestLaunchPageFailsClosed(t *testing.T) {
 	ts := startServer(t)
 	e := ts.newEnv("fail-closed")
-	prod := ts.newProduct(e, "https://partner.example/orders")
-	ts.newSecret(e, prod.ID, `{}`)
+	prod := ts.signingProduct(e)
 	_, db := ts.storeOf()
 	if _, err := db.Exec(`CREATE TRIGGER refuse_use BEFORE UPDATE OF used_at ON launches
 		BEGIN SELECT RAISE(ABORT, 'injected failure'); END`); err != nil {
