@@ -26,7 +26,8 @@ type createdOrder struct {
 // signingProduct makes a product with HMAC on and its first secret.
 func (ts *testServer) signingProduct(e envCreds) productView {
 	ts.t.Helper()
-	prod := ts.signingProduct(e)
+	prod := ts.newProduct(e, "https://partner.example/orders")
+	ts.newSecret(e, prod.ID, `{}`)
 	return prod
 }
 
