@@ -12,10 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hmacgate/hmacgate/server"
+	"github.com/hmacgate/hmacgate/sqlite"
 )
 
 // openDaemon opens a daemon on dir with what the test sets in cfg.
@@ -254,5 +256,45 @@ func postJSON(t *testing.T, url, token, body string, out any) {
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestEnsureAdminTokenOnce: of instances that find no admin token at the
+// same moment, exactly one makes and returns one, and it is the stored one
+// (issue 12, finding 3: each made and printed its own, and only the last
+// one written worked).
+func TestEnsureAdminTokenOnce(t *testing.T) {
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hmacgate.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	tokens := make(chan string, 8)
+	var wg sync.WaitGroup
+	for range cap(tokens) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := server.EnsureAdminToken(context.Background(), store, "")
+			if err != nil {
+				t.Error(err)
+			}
+			tokens <- tok
+		}()
+	}
+	wg.Wait()
+	close(tokens)
+	var made []string
+	for tok := range tokens {
+		if tok != "" {
+			made = append(made, tok)
+		}
+	}
+	if len(made) != 1 {
+		t.Fatalf("%d tokens made; want exactly one", len(made))
+	}
+	stored, _ := store.Setting(context.Background(), "admin_token_sha256")
+	if h := sha256.Sum256([]byte(made[0])); !bytes.Equal(stored, h[:]) {
+		t.Error("the token made is not the one stored")
 	}
 }
