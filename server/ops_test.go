@@ -271,10 +271,12 @@ func TestEnsureAdminTokenOnce(t *testing.T) {
 	defer store.Close()
 	tokens := make(chan string, 8)
 	var wg sync.WaitGroup
+	start := make(chan struct{})
 	for range cap(tokens) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start // all at once, as instances starting together
 			tok, err := server.EnsureAdminToken(context.Background(), store, "")
 			if err != nil {
 				t.Error(err)
@@ -282,6 +284,7 @@ func TestEnsureAdminTokenOnce(t *testing.T) {
 			tokens <- tok
 		}()
 	}
+	close(start)
 	wg.Wait()
 	close(tokens)
 	var made []string
