@@ -17,7 +17,8 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate/server"
-	"github.com/hmacgate/hmacgate/sqlite"
+	"github.com/hmacgate/hmacgate/internal/testenv"
+	"github.com/hmacgate/hmacgate/postgres"
 )
 
 // openDaemon opens a daemon on dir with what the test sets in cfg.
@@ -264,7 +265,8 @@ func postJSON(t *testing.T, url, token, body string, out any) {
 // (issue 12, finding 3: each made and printed its own, and only the last
 // one written worked).
 func TestEnsureAdminTokenOnce(t *testing.T) {
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hmacgate.db"))
+	dbURL, _ := testenv.PostgresSchema(t) // round trips let the instances interleave
+	store, err := postgres.Open(context.Background(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
