@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hmacgate/hmacgate/server"
 	"github.com/hmacgate/hmacgate/internal/testenv"
 	"github.com/hmacgate/hmacgate/postgres"
+	"github.com/hmacgate/hmacgate/server"
 )
 
 // openDaemon opens a daemon on dir with what the test sets in cfg.
@@ -271,6 +271,15 @@ func TestEnsureAdminTokenOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
+	// One open connection each, as separate instances have: a goroutine
+	// that had to dial first would always come last.
+	db := store.DB()
+	var warm sync.WaitGroup
+	for range 8 {
+		warm.Add(1)
+		go func() { defer warm.Done(); _, _ = db.Exec(`SELECT pg_sleep(0.1)`) }()
+	}
+	warm.Wait()
 	tokens := make(chan string, 8)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
