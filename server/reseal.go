@@ -17,6 +17,9 @@ type ResealReport struct {
 	// Unopenable counts values that no configured key opens: they are left
 	// as they are, and the reseal fails.
 	Unopenable int
+	// Raced counts values an instance changed between their read and their
+	// rewrite; another pass read them again.
+	Raced int
 }
 
 // resealPage is how many values a reseal reads at a time.
@@ -42,6 +45,7 @@ func Reseal(ctx context.Context, store platform.Store, sealer *seal.Sealer, chec
 			}
 		}
 		rep.Checked, rep.Resealed, rep.Unopenable = base+p.checked, rep.Resealed+p.resealed, p.unopenable
+		rep.Raced += p.raced
 		if p.raced == 0 {
 			break
 		}

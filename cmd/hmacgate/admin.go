@@ -99,6 +99,9 @@ func runAdminReseal(e *env, args []string) int {
 		return exitOK
 	}
 	fmt.Fprintf(e.stdout, "resealed %d of %d sealed values under the first master key\n", rep.Resealed, rep.Checked)
+	if rep.Raced > 0 {
+		fmt.Fprintf(e.stdout, "(%d changed by a running instance meanwhile were read again)\n", rep.Raced)
+	}
 	return exitOK
 }
 

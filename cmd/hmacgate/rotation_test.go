@@ -81,7 +81,7 @@ func TestMasterKeyRotation(t *testing.T) {
 	var prod struct{ ID string }
 	must(t, "create product", a.call("POST", "/v1/products", e.SecretKey, `{"name":"p","order_url":"https://partner.example/orders"}`, &prod), 201)
 	must(t, "create product secret", a.call("POST", "/v1/products/"+prod.ID+"/secrets", e.SecretKey, `{}`, nil), 201)
-	var stored []string
+	var stored []string // connections whose credentials must open at the end
 	for i := range 20 {
 		id := "before-" + sprint(i)
 		if !connectWithCredentials(a.base, e, id) {
@@ -108,6 +108,10 @@ func TestMasterKeyRotation(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; !stop.Load(); i++ {
+				if i%2 == 1 { // re-authorize a connection the reseal may be rewriting
+					connectWithCredentials(c.nodes[w].base, e, "before-"+sprint(i/2%20))
+					continue
+				}
 				id := "during-" + sprint(w, "-", i)
 				if connectWithCredentials(c.nodes[w].base, e, id) {
 					mu.Lock()
