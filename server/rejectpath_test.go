@@ -47,9 +47,9 @@ func (c *countingStore) Integrations(ctx context.Context, envID string) ([]*plat
 	return c.Store.Integrations(ctx, envID)
 }
 
-func (c *countingStore) UpsertConnection(ctx context.Context, conn *platform.Connection) (bool, error) {
+func (c *countingStore) UpsertConnection(ctx context.Context, conn *platform.Connection, audit platform.AuditEntry) (bool, error) {
 	c.calls.Add(1)
-	return c.Store.UpsertConnection(ctx, conn)
+	return c.Store.UpsertConnection(ctx, conn, audit)
 }
 
 func (c *countingStore) AddReportCounts(ctx context.Context, counts []platform.ReportCount) error {

@@ -108,7 +108,10 @@ type route struct {
 	// createsConnection marks routes that create or re-authorize a
 	// connection; they must take the gate's admission.
 	createsConnection bool
-	handle            func(w http.ResponseWriter, r *http.Request, c *call) error
+	// nango marks the Nango-compatible routes (nango.go): they answer
+	// refusals in Nango's envelope, {"error":{"code","message"}}.
+	nango  bool
+	handle func(w http.ResponseWriter, r *http.Request, c *call) error
 }
 
 // call carries what the route's access check established.
@@ -164,7 +167,7 @@ func New(o Options) *Server {
 
 // routeTable lists every route of the API; the console has its own.
 func (s *Server) routeTable() []route {
-	return []route{
+	return append([]route{
 		{method: "GET", pattern: "/healthz", access: public, handle: s.healthz},
 		{method: "GET", pattern: "/readyz", access: public, handle: s.readyz},
 		{method: "GET", pattern: "/sdk.js", access: public, handle: s.sdk},
@@ -200,7 +203,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/v1/products/{id}/test-order", access: environment, handle: s.testOrder},
 		{method: "POST", pattern: "/v1/orders", access: environment, handle: s.createOrder},
 		{method: "GET", pattern: "/v1/launches", access: environment, handle: s.listLaunches},
-	}
+	}, s.nangoRoutes()...)
 }
 
 // RouteInfo describes one route of the API.
@@ -251,6 +254,10 @@ func (s *Server) wrap(rt route) http.Handler {
 		if err := s.serve(w, r, rt); err != nil {
 			if hmacgate.ErrorCode(err) == hmacgate.Internal {
 				s.log.Error("request failed", "route", rt.pattern, "method", r.Method, "err", err.Error())
+			}
+			if rt.nango {
+				writeNangoError(w, err)
+				return
 			}
 			hmacgate.WriteError(w, err)
 		}
@@ -351,6 +358,10 @@ func isNotFound(err error) bool { return errors.Is(err, platform.ErrNotFound) }
 // notFound answers requests that match no route: a page for browsers,
 // JSON for everyone else.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == nangoPrefix || strings.HasPrefix(r.URL.Path, nangoPrefix+"/") {
+		nangoNotFound(w, r)
+		return
+	}
 	if web.WantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
 		s.console.NotFound(w, r)
 		return
