@@ -617,6 +617,11 @@ func (sc *browserScenario) snippets(t *testing.T) {
 	}
 	tb.expect("#code-java", "StandardCharsets.UTF_8")
 	tb.expect("#code-frontend", sc.publicKey)
+	// The Nango SDK variant: the same public key, host …/nango, and the
+	// call for the integration's auth mode (crm takes none: create()).
+	tb.expect("#code-nango", "new Nango({ publicKey: '"+sc.publicKey+"', host: '"+sc.ts.base+"/nango' })")
+	tb.expect("#code-nango", "nango.create('crm', connectionId, { hmac: digestFromYourBackend })")
+	tb.expect("#code-nango-node", "new Nango({ host: '"+sc.ts.base+"/nango', secretKey")
 	tb.shot("snippets", 1280)
 }
 

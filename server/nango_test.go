@@ -154,7 +154,9 @@ func TestNangoConnect(t *testing.T) {
 		t.Errorf("listConnections by ID: %v", list.Connections)
 	}
 	// The audit log has each call, with the route and the verdict.
-	var audit struct{ Entries []struct{ Actor, Action, Detail string } }
+	var audit struct {
+		Entries []struct{ Actor, Action, Detail string }
+	}
 	ts.json("GET", "/v1/environment/audit", n.SecretKey, "", &audit)
 	authorized := 0
 	for _, a := range audit.Entries {
