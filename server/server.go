@@ -1,8 +1,9 @@
 // Package server is the platform's HTTP side: the admin API (admin.go),
 // the environment API (envapi.go), the HMAC-gated connect endpoint
 // (connect.go, the gate), the partner portal (products.go, orders.go,
-// delivery.go, sandbox.go, fiddle.go), the browser SDK, health checks and
-// metrics. It mounts the web console, package
+// delivery.go, sandbox.go, fiddle.go), the Nango-compatible routes under
+// /nango that Nango's own SDKs call (nango.go, nango_connect.go,
+// nango_backend.go), the browser SDK, health checks and metrics. It mounts the web console, package
 // [github.com/hmacgate/hmacgate/server/console], which reaches the platform
 // only through [Server.ConsolePlatform]. [Daemon] runs it all as
 // `hmacgate serve`.
