@@ -5,18 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/platform"
-	"github.com/hmacgate/hmacgate/seal"
 	"github.com/hmacgate/hmacgate/server"
-	"github.com/hmacgate/hmacgate/sqlite"
 )
 
 // nangoEnv is an environment with the integrations the Nango tests use:
@@ -292,30 +287,17 @@ func (f *failingStore) Connections(ctx context.Context, filter platform.Connecti
 // TestNangoStoreDown: a store that cannot answer means 503 in Nango's
 // envelope, never an accept, and nothing is stored.
 func TestNangoStoreDown(t *testing.T) {
-	ctx := context.Background()
-	base, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &failingStore{Store: base}
-	sealer, _ := seal.New(hmacgate.GenerateKey())
-	srv := server.New(server.Options{Store: store, Sealer: sealer})
-	t.Cleanup(func() { srv.Close(); base.Close() })
-	tok, _ := server.ResetAdminToken(ctx, base)
+	var store *failingStore
+	p := newInProcess(t, func(base platform.Store) platform.Store {
+		store = &failingStore{Store: base}
+		return store
+	})
 	call := func(method, path, token, body string) (int, string) {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, req)
+		rec := p.call(method, path, token, body)
 		return rec.Code, rec.Body.String()
 	}
 	var e envCreds
-	_, raw := call("POST", "/v1/environments", tok, `{"name":"down"}`)
-	if err := json.Unmarshal([]byte(raw), &e); err != nil {
-		t.Fatal(err)
-	}
+	decode(t, p.call("POST", "/v1/environments", p.admin, `{"name":"down"}`), &e)
 	call("POST", "/v1/integrations", e.SecretKey, `{"id":"github","auth_mode":"api_key"}`)
 	call("GET", "/nango/integrations", e.SecretKey, "") // caches the environment
 	store.down.Store(true)
