@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/netguard"
 	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/replay"
@@ -139,7 +140,7 @@ func New(o Options) *Server {
 		s.reg = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(s.reg)
-	s.delivery = newDeliveryClient(o.DeliveryAllow)
+	s.delivery = netguard.NewClient(o.DeliveryAllow, deliveryTimeout)
 	perMinute := o.FiddlePerMinute
 	if perMinute <= 0 {
 		perMinute = 30
