@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
@@ -60,7 +61,7 @@ func (s *Server) nangoAuth(fr nangoAuthRoute) func(http.ResponseWriter, *http.Re
 		if err != nil {
 			return errNangoInvalidBody.With(fr.hint)
 		}
-		if _, _, err := s.saveConnection(r.Context(), adm, creds, nangoPrefix+fr.path); err != nil {
+		if _, _, err := s.saveConnection(r.Context(), adm, creds, nangoPrefix+strings.TrimSuffix(fr.path, "/{integration}")); err != nil {
 			return err
 		}
 		web.WriteJSON(w, http.StatusOK, nangoAuthResult{ConnectionID: adm.connectionID, ProviderConfigKey: adm.integrationID})

@@ -169,6 +169,21 @@ describe('enforce', () => {
         assert.deepEqual(await httpStatus(backend.getConnection('nope', 'user-1')), [404, 'unknown_provider_config']);
     });
 
+    test('connection IDs arrive as standard decoding yields them', async () => {
+        // An e-mail address and non-ASCII text with a space: the SDKs send them
+        // raw, fetch and axios percent-encode what a URL cannot hold, and the
+        // server decodes it back, so the digest of the real ID matches.
+        for (const id of ['kari.nordmann@example.no', 'bjørn ødegård']) {
+            assert.deepEqual(await frontend.create('plain', id, { hmac: sign(env.key, 'plain', id) }), { connectionId: id, providerConfigKey: 'plain' });
+            assert.equal((await backend.getConnection('plain', id)).connection_id, id);
+            await backend.deleteConnection('plain', id);
+        }
+        // The frontend SDK's bug (docs/nango.md): it does not encode '+', which a
+        // query string decodes as a space, so the digest of the real ID fails.
+        const err = await refusal(frontend.create('plain', 'a+b', { hmac: sign(env.key, 'plain', 'a+b') }));
+        assert.equal(err.type, 'invalid_hmac');
+    });
+
     test('listConnections, listIntegrations, getIntegration and deleteConnection', async () => {
         const { connections } = await backend.listConnections();
         assert.deepEqual(
