@@ -16,7 +16,7 @@ import (
 // RouteInfo is a route of the server's table.
 type RouteInfo = server.RouteInfo
 
-func digest(t *testing.T, key, integration, connection string) string {
+func digest(t testing.TB, key, integration, connection string) string {
 	t.Helper()
 	d, err := connect.Digest(hmacgate.MustParseKey(key), integration, connection)
 	if err != nil {
