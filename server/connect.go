@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -30,6 +31,7 @@ type admission struct {
 	integrationID string
 	connectionID  string
 	authMode      platform.AuthMode
+	verdict       verdict // what the gate found of the digest, for the audit log
 }
 
 // admit is the connect gate. It resolves the environment from its public
@@ -77,7 +79,7 @@ func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
 			"code", hmacgate.ErrorCode(derr))
 	}
 	s.metrics.connect.WithLabelValues(string(envMode), string(v), "accepted").Inc()
-	return &admission{env: st, integrationID: integrationID, connectionID: connectionID, authMode: mode}, nil
+	return &admission{env: st, integrationID: integrationID, connectionID: connectionID, authMode: mode, verdict: v}, nil
 }
 
 // checkDigest classifies a digest. The comparison is constant time
@@ -110,24 +112,13 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, _ *call) error 
 	if err != nil {
 		return err
 	}
-	return s.storeConnection(w, r, adm, p)
-}
-
-// storeConnection creates or re-authorizes the admitted connection.
-func (s *Server) storeConnection(w http.ResponseWriter, r *http.Request, adm *admission, p *params) error {
 	creds, err := credentialsFor(adm.authMode, p)
 	if err != nil {
 		return err
 	}
-	c := &platform.Connection{EnvID: adm.env.env.ID, IntegrationID: adm.integrationID, ConnectionID: adm.connectionID,
-		UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
-	if creds != nil {
-		plain, _ := json.Marshal(creds)
-		c.SealedCredentials = s.sealer.Seal(plain, connContext(c.EnvID, c.IntegrationID, c.ConnectionID))
-	}
-	created, err := s.store.UpsertConnection(r.Context(), c)
+	c, created, err := s.saveConnection(r.Context(), adm, creds, "/v1/connect")
 	if err != nil {
-		return s.storeErr(err)
+		return err
 	}
 	status := http.StatusOK
 	if created {
@@ -135,6 +126,27 @@ func (s *Server) storeConnection(w http.ResponseWriter, r *http.Request, adm *ad
 	}
 	web.WriteJSON(w, status, connectionJSON(c, nil))
 	return nil
+}
+
+// saveConnection creates or re-authorizes the admitted connection with the
+// checked credentials (nil for none), sealed to the connection, and writes
+// the audit entry in the same transaction. via names the route, for the
+// audit log. Every connect route ends here: there is one way to store a
+// connection, and it takes the gate's admission.
+func (s *Server) saveConnection(ctx context.Context, adm *admission, creds map[string]string, via string) (*platform.Connection, bool, error) {
+	c := &platform.Connection{EnvID: adm.env.env.ID, IntegrationID: adm.integrationID, ConnectionID: adm.connectionID,
+		UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	if creds != nil {
+		plain, _ := json.Marshal(creds)
+		c.SealedCredentials = s.sealer.Seal(plain, connContext(c.EnvID, c.IntegrationID, c.ConnectionID))
+	}
+	audit := platform.AuditEntry{Actor: "connect", EnvID: c.EnvID, Action: "connection.authorize",
+		Detail: c.IntegrationID + "/" + web.Quote(c.ConnectionID) + " via " + via + " (digest " + string(adm.verdict) + ")"}
+	created, err := s.store.UpsertConnection(ctx, c, audit)
+	if err != nil {
+		return nil, false, s.storeErr(err)
+	}
+	return c, created, nil
 }
 
 // connContext binds sealed credentials to their connection.

@@ -87,12 +87,12 @@ func testSealedValues(t *testing.T, s platform.Store) {
 	for i := range 5 {
 		c := &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: fmt.Sprint("u", i),
 			SealedCredentials: []byte(fmt.Sprint("sealed-", i)), UpdatedAt: at}
-		if _, err := s.UpsertConnection(ctx, c); err != nil {
+		if _, err := s.UpsertConnection(ctx, c, platform.AuditEntry{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A connection without credentials has nothing sealed.
-	if _, err := s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "none", UpdatedAt: at}); err != nil {
+	if _, err := s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "none", UpdatedAt: at}, platform.AuditEntry{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.AddHMACKey(ctx, &platform.StoredKey{ID: "k1", EnvID: "env1", Sealed: []byte("sealed-key"), CreatedAt: at}, at, audit("hmac.key.create")); err != nil {
