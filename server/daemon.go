@@ -126,7 +126,7 @@ func (d *Daemon) open(ctx context.Context) error {
 	if err := d.openDataDir(); err != nil {
 		return err
 	}
-	sealer, err := sealerFor(ctx, d.cfg)
+	sealer, err := d.openSealer(ctx)
 	if err != nil {
 		return err
 	}

@@ -90,12 +90,13 @@ func LoadSealer(cfg Config) (*seal.Sealer, error) {
 	return seal.New(keys[0], keys[1:]...)
 }
 
-// sealerFor returns the sealer of the configured master keys. With none
+// openSealer returns the sealer of the configured master keys. With none
 // configured it makes a new key file, but only for a new database: a
 // database that holds sealed secrets next to a missing key means the key
 // was lost or moved, and a new random key would only hide that (issue 12,
 // finding 5). Nothing is written then.
-func sealerFor(ctx context.Context, cfg Config) (*seal.Sealer, error) {
+func (d *Daemon) openSealer(ctx context.Context) (*seal.Sealer, error) {
+	cfg := d.cfg
 	keys, err := loadMasterKeys(cfg)
 	if errors.Is(err, errNoMasterKey) && cfg.MasterKey == "" {
 		exists, xerr := databaseExists(ctx, cfg)

@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly)
 
 package server
 
@@ -13,5 +13,5 @@ var errLocked = errors.New("locked")
 // tryLock fails closed where flock does not exist: serve on SQLite refuses
 // to start rather than run unguarded.
 func tryLock(*os.File) error {
-	return errors.New("the data directory lock is implemented for Unix systems only; use --database-url postgres://… here")
+	return errors.New("the data directory lock needs flock (Linux, macOS, the BSDs); use --database-url postgres://… here")
 }
