@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ type serveProc struct {
 	base   string // http://ADDR once it serves
 	exited chan struct{}
 	err    error // the exit status, once exited is closed
+	term   sync.Once
 }
 
 // processEnv is the environment of a child process: this one's without any
@@ -90,14 +92,21 @@ func mustServe(t *testing.T, vars []string, args ...string) *serveProc {
 	return p
 }
 
-// stop sends SIGTERM and waits for the exit; it returns the exit error.
+// terminate sends SIGTERM, once: a second one while serve shuts down
+// would kill it (the default action, once its handler is gone).
+func (p *serveProc) terminate() {
+	p.term.Do(func() { _ = p.cmd.Process.Signal(syscall.SIGTERM) })
+}
+
+// stop sends SIGTERM (unless sent already) and waits for the exit; it
+// returns the exit error.
 func (p *serveProc) stop() error {
 	select {
 	case <-p.exited:
 		return p.err
 	default:
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	p.terminate()
 	select {
 	case <-p.exited:
 	case <-time.After(30 * time.Second):

@@ -15,34 +15,48 @@ import (
 // when both started each printed a token of its own, of which one worked).
 func TestInstancesStartTogether(t *testing.T) {
 	master := newKey(t)
+	// Rounds are independent (a schema each, and the migration lock is per
+	// schema): they run -parallel at a time, GOMAXPROCS by default.
 	for round := range 20 {
-		dbURL, _ := testenv.PostgresSchema(t)
-		vars := []string{"HMACGATE_MASTER_KEY=" + master}
-		var procs []*serveProc
-		for range 3 {
-			procs = append(procs, launchServe(t, vars, "--data-dir", t.TempDir(), "--database-url", dbURL))
+		t.Run(sprint("round-", round), func(t *testing.T) {
+			t.Parallel()
+			startTogether(t, master)
+		})
+	}
+}
+
+// startTogether starts three instances at once on a fresh schema and
+// checks that all start, one prints the token, and it works on each.
+func startTogether(t *testing.T, master string) {
+	dbURL, _ := testenv.PostgresSchema(t)
+	vars := []string{"HMACGATE_MASTER_KEY=" + master}
+	var procs []*serveProc
+	for range 3 {
+		procs = append(procs, launchServe(t, vars, "--data-dir", t.TempDir(), "--database-url", dbURL))
+	}
+	var tokens []string
+	for i, p := range procs {
+		if !p.ready() {
+			t.Fatalf("instance %d did not start: %v\n%s", i, p.err, p.stderr.String())
 		}
-		var tokens []string
-		for i, p := range procs {
-			if !p.ready() {
-				t.Fatalf("round %d: instance %d did not start: %v\n%s", round, i, p.err, p.stderr.String())
-			}
-			if tok := p.adminToken(); tok != "" {
-				tokens = append(tokens, tok)
-			}
+		if tok := p.adminToken(); tok != "" {
+			tokens = append(tokens, tok)
 		}
-		if len(tokens) != 1 {
-			t.Fatalf("round %d: %d instances printed an admin token; want exactly one", round, len(tokens))
+	}
+	if len(tokens) != 1 {
+		t.Fatalf("%d instances printed an admin token; want exactly one", len(tokens))
+	}
+	for i, p := range procs {
+		if code := p.call("GET", "/v1/environments", tokens[0], "", nil); code != 200 {
+			t.Fatalf("the printed token on instance %d: %d", i, code)
 		}
-		for i, p := range procs {
-			if code := p.call("GET", "/v1/environments", tokens[0], "", nil); code != 200 {
-				t.Fatalf("round %d: the printed token on instance %d: %d", round, i, code)
-			}
-		}
-		for _, p := range procs {
-			if err := p.stop(); err != nil {
-				t.Fatalf("round %d: stop: %v\n%s", round, err, p.stderr.String())
-			}
+	}
+	for _, p := range procs {
+		p.terminate() // all at once; stop waits for each
+	}
+	for _, p := range procs {
+		if err := p.stop(); err != nil {
+			t.Fatalf("stop: %v\n%s", err, p.stderr.String())
 		}
 	}
 }
