@@ -1,13 +1,19 @@
-# The test command (README, .ci/run): formatting, vet, staticcheck, and the
-# race-enabled test suite. Services it needs must be up; scripts/ installs
-# tools that are missing.
+# The test command (README, .ci/run): go.mod/go.sum tidiness, formatting,
+# vet, staticcheck, and the race-enabled test suite. Services it needs must
+# be up; scripts/ installs tools that are missing.
 STATICCHECK_VERSION := v0.8.2
 GO ?= go
 export GORACE ?= atexit_sleep_ms=0
 
-.PHONY: test browser fmt-check vet staticcheck race build run bench fuzz
+.PHONY: test tidy-check browser fmt-check vet staticcheck race build run bench fuzz
 
-test: browser fmt-check vet staticcheck race
+test: tidy-check browser fmt-check vet staticcheck race
+
+# Fails when go mod tidy would change go.mod or go.sum, of the root module or
+# of bench/ (a module of its own), and prints the diff.
+tidy-check:
+	$(GO) mod tidy -diff
+	cd bench && $(GO) mod tidy -diff
 
 # The console's browser tests drive Debian's chromium; install it when missing.
 browser:
