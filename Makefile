@@ -5,9 +5,9 @@ STATICCHECK_VERSION := v0.8.2
 GO ?= go
 export GORACE ?= atexit_sleep_ms=0
 
-.PHONY: test tidy-check browser fmt-check vet staticcheck race build run bench fuzz
+.PHONY: test tidy-check browser toolchains fmt-check vet staticcheck race build run bench fuzz
 
-test: tidy-check browser fmt-check vet staticcheck race
+test: tidy-check browser toolchains fmt-check vet staticcheck race
 
 # Fails when go mod tidy would change go.mod or go.sum, of the root module or
 # of bench/ (a module of its own), and prints the diff.
@@ -29,7 +29,12 @@ vet:
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-race: browser
+# The cross-language vectors run Python, Node, Java, Go, Ruby and PHP
+# (testdata/gen/generate.sh); install those that are missing.
+toolchains:
+	@bash scripts/install-toolchains.sh
+
+race: browser toolchains
 	$(GO) test -race -count=1 ./...
 
 build:
