@@ -5,7 +5,7 @@ STATICCHECK_VERSION := v0.8.2
 GO ?= go
 export GORACE ?= atexit_sleep_ms=0
 
-.PHONY: test tidy-check browser toolchains fmt-check vet staticcheck race build run bench fuzz
+.PHONY: test tidy-check browser toolchains fmt-check vet staticcheck race build run bench loadtest fuzz
 
 test: tidy-check browser toolchains fmt-check vet staticcheck race
 
@@ -45,6 +45,11 @@ run:
 
 bench:
 	bash scripts/bench.sh
+
+# The bounded loopback load tests; writes their region of docs/benchmarks.md
+# and the README's sentence on them (needs PostgreSQL and Redis for scaleout).
+loadtest:
+	bash scripts/loadtest.sh
 
 # A short fuzzing pass over every fuzz target (the seed corpora run in every
 # go test; this explores further).
