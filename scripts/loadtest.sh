@@ -128,7 +128,8 @@ join() { local IFS=,; echo "$*"; }
 rep=(-doc "$doc" -readme "$readme" -commit "$commit" -command "scripts/loadtest.sh${args:+ $args}"
 	-connect "$(join "${connect_files[@]}")" -partner "$(join "${partner_files[@]}")" -scaleout "$(join "${scaleout_files[@]}")")
 if [ -n "$load_before" ]; then
-	rep+=(-load "$load_before at the start, $load_after at the end (1, 5, 15 min; the machine is shared)")
+	rep+=(-load "$load_before at the start, $load_after at the end (1, 5, 15 min; the machine is shared)"
+		-load1 "${load_before%% *}" -load1 "${load_after%% *}")
 fi
 "$results/loadreport" "${rep[@]}"
 echo "loadtest.sh: wrote ${doc#"$root"/} and ${readme#"$root"/}; the runs' output is in $results" >&2

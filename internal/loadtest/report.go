@@ -124,9 +124,10 @@ const (
 // run one or more times in a row.
 type Report struct {
 	Connect, Partner, Scaleout []Run
-	Commit                     string // hmacgate's commit
-	Load                       string // load averages during the whole run
-	Command                    string // how to run the script again
+	Commit                     string    // hmacgate's commit
+	Load                       string    // load averages during the whole run, as text
+	Load1                      []float64 // the 1-minute load averages measured (at the start and the end)
+	Command                    string    // how to run the script again
 }
 
 // Targets of the issues that the load tests measure.
@@ -359,6 +360,10 @@ func (rep Report) Summary(docLink string) string {
 		}
 		how = append(how, "rerun with `scripts/loadtest.sh`")
 		text = fmt.Sprintf("Under load on loopback ([%s](%s), %s): %s.", docLink, docLink, strings.Join(how, ", "), strings.Join(parts, ", "))
+		if first, ok := rep.first(); ok && len(rep.Load1) > 0 && slices.Max(rep.Load1) > float64(first.GOMAXPROCS) {
+			text += fmt.Sprintf(" Other work kept the machine busy during the run (load average up to %.1f on %d cores), "+
+				"so these ratios are rougher than on a quiet machine.", slices.Max(rep.Load1), first.GOMAXPROCS)
+		}
 	}
 	var b strings.Builder
 	b.WriteString(SummaryBegin + "\n")

@@ -90,6 +90,18 @@ func TestSummary(t *testing.T) {
 	if !strings.HasPrefix(s, SummaryBegin+"\n") || !strings.HasSuffix(s, SummaryEnd+"\n") {
 		t.Errorf("summary is not between its markers:\n%s", s)
 	}
+	if strings.Contains(s, "busy") {
+		t.Errorf("summary of a run without load figures says the machine was busy:\n%s", s)
+	}
+	busy := sampleReport()
+	busy.Load1 = []float64{1.5, 12.3}
+	if w := strings.Join(strings.Fields(busy.Summary("b.md")), " "); !strings.Contains(w, "(load average up to 12.3 on 2 cores)") {
+		t.Errorf("summary of a busy run:\n%s", w)
+	}
+	busy.Load1 = []float64{1.5, 1.9}
+	if w := busy.Summary("b.md"); strings.Contains(w, "busy") {
+		t.Errorf("summary of a quiet run says busy:\n%s", w)
+	}
 	one := Report{Connect: sampleReport().Connect[:1]}.Summary("b.md")
 	if w := strings.Join(strings.Fields(one), " "); !strings.Contains(w, "): refused connect calls 0.88–0.90× those of a no-op route.") {
 		t.Errorf("summary of connect alone:\n%s", one)

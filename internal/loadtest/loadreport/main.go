@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/hmacgate/hmacgate/internal/loadtest"
@@ -22,6 +23,21 @@ type options struct {
 	connect, partner, scaleout string // comma-separated JSON files, in run order
 	doc, readme                string
 	commit, load, command      string
+	load1                      []float64
+}
+
+// floats is a repeatable float flag.
+type floats []float64
+
+func (f *floats) String() string { return fmt.Sprint(*f) }
+
+func (f *floats) Set(v string) error {
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, x)
+	return nil
 }
 
 func main() {
@@ -33,6 +49,7 @@ func main() {
 	flag.StringVar(&o.readme, "readme", "", "README whose marked sentence is written (none: not written)")
 	flag.StringVar(&o.commit, "commit", "", "hmacgate's commit")
 	flag.StringVar(&o.load, "load", "", "load averages during the run, as text")
+	flag.Var((*floats)(&o.load1), "load1", "a 1-minute load average measured during the run; repeatable")
 	flag.StringVar(&o.command, "command", "scripts/loadtest.sh", "how to run it again")
 	flag.Parse()
 	if o.doc == "" || flag.NArg() > 0 {
@@ -46,7 +63,7 @@ func main() {
 }
 
 func run(o options) error {
-	rep := loadtest.Report{Commit: o.commit, Load: o.load, Command: o.command}
+	rep := loadtest.Report{Commit: o.commit, Load: o.load, Load1: o.load1, Command: o.command}
 	for _, in := range []struct {
 		files string
 		runs  *[]loadtest.Run
