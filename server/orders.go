@@ -33,9 +33,29 @@ func newUUID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
+// checkOrderRequest bounds the fields an order request puts in orderdata.
+func checkOrderRequest(in *platform.OrderRequest) error {
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"installationId", in.InstallationID, 256}, {"orderId", in.OrderID, 256}, {"estateId", in.EstateID, 256},
+		{"departmentId", in.DepartmentID, 256}, {"departmentOrganizationNumber", in.DepartmentOrganizationNumber, 256},
+		{"user.id", in.User.ID, 256}, {"user.email", in.User.Email, 254}, {"user.name", in.User.Name, 200},
+	} {
+		if err := checkLine(f.name, f.value, f.max, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // buildOrder makes orderdata with the current time, a new correlation ID
 // and the product's order URL, and signs it when HMAC is on.
 func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *platform.OrderRequest) (*platform.SignedOrder, error) {
+	if err := checkOrderRequest(in); err != nil {
+		return nil, err
+	}
 	d := order.OrderData{
 		Timestamp:      s.now().UnixMilli(),
 		User:           order.User{ID: in.User.ID, Email: in.User.Email, Name: in.User.Name},
@@ -65,7 +85,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) er
 		return err
 	}
 	if in.ProductID == "" {
-		return invalid("productId is required")
+		return required("productId", "the ID of the product to launch (prod_…)")
 	}
 	p, err := s.store.Product(r.Context(), c.env.env.ID, in.ProductID)
 	if err != nil {

@@ -62,7 +62,7 @@ func (s *Server) sandboxKeyring(r *http.Request, p *platform.Product, window tim
 		}
 	}
 	if len(entries) == 0 {
-		return nil, platform.ErrNoSecret
+		return nil, errNoSecret(p.ID)
 	}
 	return hmacgate.NewKeyringEntries(entries...)
 }

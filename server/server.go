@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -149,17 +150,51 @@ func New(o Options) *Server {
 	s.report = newReportCounter(s.store, s.log, s.now)
 	s.startSync(o.Bus, o.RefreshEvery)
 	s.routes = s.routeTable()
+	s.console = console.New(console.Options{Platform: consolePlatform{s}, Logger: s.log, SessionTTL: o.SessionTTL})
+	s.handler = s.newMux()
+	return s
+}
+
+// newMux routes the API's and the console's routes. Each pattern also
+// answers the methods it does not take, with 405 and the Allow header;
+// every other path is a 404.
+func (s *Server) newMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
 		mux.Handle(rt.method+" "+rt.pattern, s.observe(rt.method, rt.pattern, s.wrap(rt)))
 	}
-	s.console = console.New(console.Options{Platform: consolePlatform{s}, Logger: s.log, SessionTTL: o.SessionTTL})
 	for _, rt := range s.console.Routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, s.observe(rt.Method, rt.Pattern, rt.Handler))
 	}
+	var patterns []string
+	methods := map[string][]string{}
+	for _, rt := range s.Routes() {
+		if methods[rt.Pattern] == nil {
+			patterns = append(patterns, rt.Pattern)
+		}
+		methods[rt.Pattern] = append(methods[rt.Pattern], rt.Method)
+	}
+	for _, p := range patterns {
+		mux.Handle(p, s.observe("other", p, s.methodNotAllowed(methods[p])))
+	}
 	mux.HandleFunc("/", s.notFound)
-	s.handler = mux
-	return s
+	return mux
+}
+
+// methodNotAllowed answers a known path asked with a method it does not
+// take: 405 with the methods it takes, in the Allow header and the message.
+func (s *Server) methodNotAllowed(methods []string) http.Handler {
+	allowed := slices.Clone(methods)
+	if slices.Contains(allowed, http.MethodGet) {
+		allowed = append(allowed, http.MethodHead) // the mux answers HEAD with GET's handler
+	}
+	slices.Sort(allowed)
+	allow := strings.Join(allowed, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		s.refuse(w, r, hmacgate.ErrMethodNotAllowed.With("this address takes "+allow+", not "+web.Quote(r.Method)+
+			": check the method of your request (see docs/api.md)"))
+	})
 }
 
 // routeTable lists every route of the API; the console has its own.
@@ -348,14 +383,24 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
 
 func isNotFound(err error) bool { return errors.Is(err, platform.ErrNotFound) }
 
-// notFound answers requests that match no route: a page for browsers,
-// JSON for everyone else.
+// notFound answers requests that match no route.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.refuse(w, r, platform.ErrNotFound.With("there is no route at "+web.Quote(r.URL.Path)+
+		": check the address (the API's routes are in docs/api.md)"))
+}
+
+// refuse writes a refusal that comes before any route's handler: a page
+// for a browser outside the API, JSON for everyone else.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if web.WantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
-		s.console.NotFound(w, r)
+		if errors.Is(err, platform.ErrNotFound) {
+			s.console.NotFound(w, r)
+		} else {
+			s.console.RenderRefusal(w, r, err)
+		}
 		return
 	}
-	hmacgate.WriteError(w, platform.ErrNotFound.With("no route "+r.Method+" "+r.URL.Path))
+	hmacgate.WriteError(w, err)
 }
 
 // errOrNil is storeErr for a result that may be nil.

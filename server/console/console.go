@@ -191,6 +191,13 @@ func consoleMessage(err error) string {
 	return hmacgate.ErrorMessage(err)
 }
 
+// RenderRefusal writes a refusal as a console page, for a browser's
+// request that the server refuses before any route's handler (a method the
+// address does not take).
+func (s *Console) RenderRefusal(w http.ResponseWriter, r *http.Request, err error) {
+	s.renderError(w, r, err)
+}
+
 // NotFound answers a browser's request for a page that does not exist.
 func (s *Console) NotFound(w http.ResponseWriter, r *http.Request) {
 	s.renderError(w, r, platform.ErrNotFound.With("There is no page at this address."))

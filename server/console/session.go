@@ -194,7 +194,7 @@ func (s *Console) checkCSRF(w http.ResponseWriter, r *http.Request, cookieToken 
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return hmacgate.ErrBodyTooLarge
+			return web.ErrBodyTooLarge
 		}
 		return platform.ErrInvalidRequest.With("the form could not be read")
 	}
