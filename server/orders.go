@@ -112,18 +112,25 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) er
 
 // launch serves GET /launch/{correlationId}: a short-lived, single-use link
 // to the page that posts the signed order to the partner.
+// A browser that opens a used, expired or unknown link gets a page that
+// says so (410 or 404); API clients get JSON.
 func (s *Server) launch(w http.ResponseWriter, r *http.Request, _ *call) error {
 	id := r.PathValue("correlationId")
 	l, err := s.store.Launch(r.Context(), id)
-	if err != nil || l.Kind != "launch" || s.now().Sub(l.CreatedAt) > launchLinkTTL {
-		if err != nil && !isNotFound(err) {
-			return s.unavailable(err)
-		}
-		return platform.ErrNotFound.With("this launch link does not exist or has expired; launch the order again")
+	switch {
+	case err != nil && !isNotFound(err):
+		return s.unavailable(err)
+	case err != nil || l.Kind != "launch":
+		return s.endUserRefusal(w, r, platform.ErrNotFound.With("there is no launch at this link: check that the whole link was copied, "+
+			"or launch the order again from where you started"))
+	case !l.UsedAt.IsZero():
+		return s.endUserRefusal(w, r, platform.ErrLaunchUsed)
+	case s.now().Sub(l.CreatedAt) > launchLinkTTL:
+		return s.endUserRefusal(w, r, platform.ErrLaunchExpired)
 	}
 	if err := s.store.UseLaunch(r.Context(), id, s.now()); err != nil {
-		if isNotFound(err) {
-			return platform.ErrNotFound.With("this launch link was used already; launch the order again")
+		if isNotFound(err) { // opened at the same moment elsewhere
+			return s.endUserRefusal(w, r, platform.ErrLaunchUsed)
 		}
 		return s.unavailable(err)
 	}

@@ -247,19 +247,6 @@ func parseHiddenFields(t *testing.T, page string) url.Values {
 	return v
 }
 
-func TestLaunchLinkExpires(t *testing.T) {
-	ts := startServer(t)
-	e := ts.newEnv("expiry")
-	prod := ts.newProduct(e, "https://partner.example/orders")
-	ts.newSecret(e, prod.ID, `{}`)
-	var o struct{ LaunchURL string }
-	ts.json("POST", "/v1/orders", e.SecretKey, `{"productId":"`+prod.ID+`"}`, &o)
-	ts.clock.Add(5*time.Minute + time.Second)
-	if res, _ := http.Get(ts.base + o.LaunchURL); res.StatusCode != 404 {
-		t.Errorf("an expired launch link worked: %d", res.StatusCode)
-	}
-}
-
 // TestSecretRotationEndToEnd follows the seed's propagation: during it the
 // old secret still signs, after it the new one does, and orders signed
 // before the switch keep verifying under the old secret until they expire.

@@ -71,7 +71,11 @@ func loadPages() *pages {
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(path.Base(n), ".html")
-		if base == "layout" || base == "partials" {
+		switch base {
+		case "layout", "partials":
+			continue
+		case "enduser": // its own layout
+			p.byName[base] = template.Must(template.New(base).Funcs(templateFuncs).ParseFS(templateFS, n))
 			continue
 		}
 		p.byName[base] = template.Must(template.New(base).Funcs(templateFuncs).
@@ -189,6 +193,38 @@ func consoleMessage(err error) string {
 		return "HMAC is on for this product but it has no secret yet: generate one on its credentials page first."
 	}
 	return hmacgate.ErrorMessage(err)
+}
+
+// EndUserPage is a page for the end users of the platform's customers: the
+// launch links and the sandbox partner. It has the console's look and none
+// of its navigation: the people who see it have no console account.
+type EndUserPage struct {
+	Title, Heading string
+	// Kind is "ok" or "error".
+	Kind  string
+	Lines []string
+	// Facts are terms and values, such as who signed in.
+	Facts [][2]string
+	// Code is a refusal's code, shown small for whoever gets asked for help.
+	Code string
+}
+
+// RenderEndUser writes an end user's page with status.
+func (s *Console) RenderEndUser(w http.ResponseWriter, status int, p EndUserPage) {
+	var buf bytes.Buffer
+	data := struct {
+		EndUserPage
+		AssetVersion string
+	}{p, s.pages.assetVersion}
+	if err := s.pages.byName["enduser"].ExecuteTemplate(&buf, "enduser", data); err != nil {
+		s.log.Error("end-user page failed", "err", err.Error())
+		http.Error(w, p.Heading, status)
+		return
+	}
+	consoleHeaders(w)
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // RenderRefusal writes a refusal as a console page, for a browser's
