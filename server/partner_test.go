@@ -216,7 +216,7 @@ func TestOrderBytes(t *testing.T) {
 	if !strings.Contains(string(page), `action="https://partner.example/orders"`) || !strings.Contains(string(page), "<button") {
 		t.Errorf("no form action or fallback button:\n%s", page)
 	}
-	if res, _ := http.Get(ts.base + o.LaunchURL); res.StatusCode != 404 {
+	if res, _ := http.Get(ts.base + o.LaunchURL); res.StatusCode != 410 {
 		t.Errorf("a launch link worked twice: %d", res.StatusCode)
 	}
 

@@ -124,6 +124,9 @@ func TestRefusalsNameTheirSubject(t *testing.T) {
 	if r.Error != "no_product_secret" || !strings.Contains(r.Message, "/v1/products/"+prod.ID+"/secrets") || strings.Contains(r.Message, "{id}") {
 		t.Errorf("no secret: %+v", r)
 	}
+	if code, raw := ts.json("POST", "/v1/environments", ts.admin, `{"name":" subjects "}`, &r); code != 409 || !strings.Contains(r.Message, `named "subjects" exists already`) {
+		t.Errorf("a repeated environment name: %d %s", code, raw)
+	}
 	code, raw := ts.json("POST", "/v1/products", e.SecretKey, `{"name":"`+strings.Repeat("x", 70<<10)+`"}`, &r)
 	if code != 413 || !strings.Contains(r.Message, "64 KiB") {
 		t.Errorf("large body: %d %s", code, raw)
