@@ -79,33 +79,45 @@ func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *platfo
 	return o, nil
 }
 
+// newLaunch builds and signs an order for a product of the call's
+// environment and logs its launch: the launch link /launch/<correlationId>
+// works from now on.
+func (s *Server) newLaunch(ctx context.Context, c *call, in *platform.OrderRequest) (*platform.SignedOrder, error) {
+	if in.ProductID == "" {
+		return nil, required("productId", "the ID of the product to launch (prod_…)")
+	}
+	p, err := s.store.Product(ctx, c.env.env.ID, in.ProductID)
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	o, err := s.buildOrder(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
+	l := &platform.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "launch",
+		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, Result: "created"}
+	if err := s.store.CreateLaunch(ctx, l); err != nil {
+		return nil, s.storeErr(err)
+	}
+	o.LaunchURL = "/launch/" + o.CorrelationID
+	return o, nil
+}
+
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in platform.OrderRequest
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.ProductID == "" {
-		return required("productId", "the ID of the product to launch (prod_…)")
-	}
-	p, err := s.store.Product(r.Context(), c.env.env.ID, in.ProductID)
-	if err != nil {
-		return s.storeErr(err)
-	}
-	o, err := s.buildOrder(r.Context(), p, &in)
+	o, err := s.newLaunch(r.Context(), c, &in)
 	if err != nil {
 		return err
-	}
-	l := &platform.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "launch",
-		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, Result: "created"}
-	if err := s.store.CreateLaunch(r.Context(), l); err != nil {
-		return s.storeErr(err)
 	}
 	if web.WantsHTML(r) {
 		// The page is the launch itself: the link is spent.
 		_ = s.store.UseLaunch(r.Context(), o.CorrelationID, s.now())
+		o.LaunchURL = ""
 		return writeLaunchPage(w, http.StatusCreated, o)
 	}
-	o.LaunchURL = "/launch/" + o.CorrelationID
 	web.WriteJSON(w, http.StatusCreated, o)
 	return nil
 }

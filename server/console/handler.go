@@ -74,6 +74,10 @@ type call struct {
 	session *consoleSession
 	env     *platform.Environment // for the routes under /environments/{env}
 	hasKey  bool                  // whether env has an HMAC key
+	// flash is what the form post that led here hands to the page;
+	// flashGone says that the URL names a flash shown already.
+	flash     *flash
+	flashGone bool
 }
 
 // Route is one route of the console, for the server's mux.
@@ -132,6 +136,11 @@ func (s *Console) serve(w http.ResponseWriter, r *http.Request, rt route) error 
 		c.session = sess
 		if err := s.checkCSRF(w, r, sess.token); err != nil {
 			return err
+		}
+		if r.Method == http.MethodGet {
+			if c.flash, c.flashGone, err = s.takeFlash(r, sess); err != nil {
+				return err
+			}
 		}
 	case public:
 		if rt.form {
