@@ -246,6 +246,9 @@ type RouteInfo struct {
 	Access string
 	// CreatesConnection marks the routes behind the connect gate.
 	CreatesConnection bool
+	// ConsolePage marks the console's pages and forms (they answer with a
+	// page, not JSON).
+	ConsolePage bool
 }
 
 // Routes lists every route of the API and the console, for documentation
@@ -253,10 +256,10 @@ type RouteInfo struct {
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, 0, len(s.routes))
 	for _, rt := range s.routes {
-		out = append(out, RouteInfo{rt.method, rt.pattern, rt.access.String(), rt.createsConnection})
+		out = append(out, RouteInfo{Method: rt.method, Pattern: rt.pattern, Access: rt.access.String(), CreatesConnection: rt.createsConnection})
 	}
 	for _, rt := range s.console.Routes() {
-		out = append(out, RouteInfo{Method: rt.Method, Pattern: rt.Pattern, Access: rt.Access})
+		out = append(out, RouteInfo{Method: rt.Method, Pattern: rt.Pattern, Access: rt.Access, ConsolePage: rt.Page})
 	}
 	return out
 }

@@ -64,13 +64,14 @@ var templateFuncs = template.FuncMap{
 }
 
 // actorName says who made a change, for the audit table: the audit log's
-// actor in words.
+// actor in words ("admin": the console or the admin token; "env:<id>": a
+// call with the environment's secret key).
 func actorName(actor string) string {
 	switch {
 	case actor == "admin":
-		return "admin (console or admin token)"
+		return "admin"
 	case strings.HasPrefix(actor, "env:"):
-		return "backend (secret key)"
+		return "your backend"
 	case actor == "system":
 		return "the server"
 	}

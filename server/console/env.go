@@ -113,10 +113,10 @@ type modeOption struct {
 type retireOption struct{ Value, Label string }
 
 var retireOptions = []retireOption{
-	{"24h", "in 24 hours (deploy the new key meanwhile)"},
-	{"1h", "in 1 hour"},
-	{"168h", "in 7 days"},
-	{"now", "now (refuse digests made with the old key at once)"},
+	{"24h", "for 24 hours (the default)"},
+	{"1h", "for 1 hour"},
+	{"168h", "for 7 days"},
+	{"now", "no longer: refuse it at once"},
 }
 
 func (s *Console) settingsPage(w http.ResponseWriter, r *http.Request, c *call) error {

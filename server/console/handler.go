@@ -85,6 +85,9 @@ type Route struct {
 	Method, Pattern string
 	// Access is "public" or "session" (a console session).
 	Access string
+	// Page marks the routes that answer with a page (a GET of one is a
+	// page a person opens; the others are forms, assets and JSON).
+	Page bool
 	// Handler checks the session and the CSRF token itself.
 	Handler http.Handler
 }
@@ -97,7 +100,7 @@ func (s *Console) Routes() []Route {
 		if rt.access == session {
 			a = "session"
 		}
-		out = append(out, Route{Method: rt.method, Pattern: rt.pattern, Access: a, Handler: s.wrap(rt)})
+		out = append(out, Route{Method: rt.method, Pattern: rt.pattern, Access: a, Page: rt.html, Handler: s.wrap(rt)})
 	}
 	return out
 }
