@@ -103,11 +103,11 @@ func jsonRefusal(err error, body []byte, contentType string, v any) error {
 	case !looksLikeJSON(body) && contentType != "" && contentType != "application/json":
 		return hmacgate.ErrUnsupportedMediaType.With(fmt.Sprintf("this route takes %s, but the body is not JSON (Content-Type: %s): "+
 			"send JSON, with Content-Type: application/json", want, contentType))
+	case errors.Is(err, io.ErrUnexpectedEOF) || (errors.As(err, &se) && se.Offset >= int64(len(bytes.TrimSpace(body)))):
+		return invalid("the body's JSON ends before it is complete; this route takes " + want)
 	case errors.As(err, &se):
 		line, col := position(body, se.Offset)
 		return invalid(fmt.Sprintf("the body is not valid JSON: syntax error at line %d, column %d; this route takes %s", line, col, want))
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return invalid("the body's JSON ends before it is complete; this route takes " + want)
 	case errors.As(err, &te) && te.Field == "":
 		return invalid(fmt.Sprintf("the body is a JSON %s; this route takes %s", te.Value, want))
 	case errors.As(err, &te):
@@ -125,14 +125,15 @@ func looksLikeJSON(body []byte) bool {
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
-// position turns a byte offset into a line and column, both from 1.
+// position turns the offset of a JSON syntax error into the line and
+// column of the byte refused, both from 1.
 func position(body []byte, offset int64) (line, col int) {
 	if offset > int64(len(body)) {
 		offset = int64(len(body))
 	}
-	before := body[:offset]
+	before := body[:offset] // the decoder stops after the byte it refused
 	line = bytes.Count(before, []byte("\n")) + 1
-	col = int(offset) - bytes.LastIndexByte(before, '\n')
+	col = int(offset) - (bytes.LastIndexByte(before, '\n') + 1)
 	return line, col
 }
 

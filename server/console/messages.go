@@ -63,7 +63,7 @@ func consoleMessage(err error) string {
 		} else if fe.Fix != "" {
 			msg += ": " + fe.Fix
 		}
-		return sentence(msg)
+		return strings.TrimSuffix(msg, ".") + "." // labels have their own case: installationId stays as it is
 	}
 	if msg, ok := codeMessages[hmacgate.ErrorCode(err)]; ok {
 		return msg
