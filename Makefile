@@ -5,9 +5,9 @@ STATICCHECK_VERSION := v0.8.2
 GO ?= go
 export GORACE ?= atexit_sleep_ms=0
 
-.PHONY: test browser fmt-check vet staticcheck race build run bench fuzz
+.PHONY: test browser interop fmt-check vet staticcheck race build run bench fuzz
 
-test: browser fmt-check vet staticcheck race
+test: browser interop fmt-check vet staticcheck race
 
 # The console's browser tests drive Debian's chromium; install it when missing.
 browser:
@@ -23,7 +23,16 @@ vet:
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-race: browser
+# Tests that run other projects' real packages (interop/*/, each pinned with
+# a package-lock.json) need them installed: npm ci in each such folder.
+interop:
+	@for d in interop/*/; do \
+		if [ -f "$$d/package-lock.json" ]; then \
+			echo "npm ci in $$d"; (cd "$$d" && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+		fi; \
+	done
+
+race: browser interop
 	$(GO) test -race -count=1 ./...
 
 build:

@@ -108,7 +108,7 @@ type AuditEntry struct {
 	ID     int64
 	At     time.Time
 	EnvID  string // empty for changes outside an environment
-	Actor  string // "admin" or "env:<id>"
+	Actor  string // "admin", "env:<id>", "system", or "connect" (an end user through the connect gate)
 	Action string // e.g. "environment.create", "hmac.key.create", "hmac.mode.set"
 	Detail string // never a secret
 }
@@ -142,8 +142,8 @@ type Store interface {
 	Integrations(ctx context.Context, envID string) ([]*Integration, error)
 
 	// UpsertConnection creates the connection or replaces its credentials;
-	// created says which.
-	UpsertConnection(ctx context.Context, c *Connection) (created bool, err error)
+	// created says which. The audit entry is written in the same transaction.
+	UpsertConnection(ctx context.Context, c *Connection, audit AuditEntry) (created bool, err error)
 	Connection(ctx context.Context, envID, integrationID, connectionID string) (*Connection, error)
 	Connections(ctx context.Context, f ConnectionFilter) ([]*Connection, error)
 	DeleteConnection(ctx context.Context, envID, integrationID, connectionID string, audit AuditEntry) error

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,10 +32,18 @@ type admission struct {
 	env           *envState
 	integrationID string
 	connectionID  string
+	authMode      platform.AuthMode
 	// credentials are the end user's, checked against the integration's
 	// auth mode; nil when it takes none.
 	credentials map[string]string
+	verdict     verdict // what the gate found of the digest, for the audit log
 }
+
+// shapeCheck checks what a connect call carries against its integration's
+// auth mode and returns the end user's credentials to store (nil for
+// none). Each connect route has its own: /v1/connect takes hmacgate's
+// credentials, the Nango routes Nango's.
+type shapeCheck func(mode platform.AuthMode) (map[string]string, error)
 
 // publicKeyLimit bounds a public key: longer ones are refused without a
 // lookup.
@@ -47,7 +56,7 @@ const publicKeyLimit = 64
 // report and the metrics count what enforce would judge, never a call
 // refused for its shape. It reads only the in-memory cache, so refusals
 // cost no database work.
-func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
+func (s *Server) admit(r *http.Request, p *params, check shapeCheck) (*admission, error) {
 	st, err := s.connectEnvironment(r, p.publicKey)
 	if err != nil {
 		return nil, err
@@ -64,7 +73,7 @@ func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
 	if len(connectionID) > 256 {
 		return nil, badField("connection_id", fmt.Sprintf("is longer than 256 bytes (it has %d)", len(connectionID)), "shorten it")
 	}
-	creds, err := credentialsFor(mode, p)
+	creds, err := check(mode)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +95,7 @@ func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
 			"code", hmacgate.ErrorCode(derr))
 	}
 	s.metrics.connect.WithLabelValues(string(envMode), string(v), "accepted").Inc()
-	return &admission{env: st, integrationID: integrationID, connectionID: connectionID, credentials: creds}, nil
+	return &admission{env: st, integrationID: integrationID, connectionID: connectionID, authMode: mode, credentials: creds, verdict: v}, nil
 }
 
 // connectEnvironment finds the environment of a connect call by its public
@@ -140,25 +149,13 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, _ *call) error 
 	if err != nil {
 		return err
 	}
-	adm, err := s.admit(r, p)
+	adm, err := s.admit(r, p, func(mode platform.AuthMode) (map[string]string, error) { return credentialsFor(mode, p) })
 	if err != nil {
 		return err
 	}
-	return s.storeConnection(w, r, adm, p)
-}
-
-// storeConnection creates or re-authorizes the admitted connection.
-func (s *Server) storeConnection(w http.ResponseWriter, r *http.Request, adm *admission, p *params) error {
-	creds := adm.credentials
-	c := &platform.Connection{EnvID: adm.env.env.ID, IntegrationID: adm.integrationID, ConnectionID: adm.connectionID,
-		UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
-	if creds != nil {
-		plain, _ := json.Marshal(creds)
-		c.SealedCredentials = s.sealer.Seal(plain, connContext(c.EnvID, c.IntegrationID, c.ConnectionID))
-	}
-	created, err := s.store.UpsertConnection(r.Context(), c)
+	c, created, err := s.saveConnection(r.Context(), adm, "/v1/connect")
 	if err != nil {
-		return s.storeErr(err)
+		return err
 	}
 	status := http.StatusOK
 	if created {
@@ -166,6 +163,28 @@ func (s *Server) storeConnection(w http.ResponseWriter, r *http.Request, adm *ad
 	}
 	web.WriteJSON(w, status, connectionJSON(c, nil))
 	return nil
+}
+
+// saveConnection creates or re-authorizes the admitted connection with its
+// checked credentials (nil for none), sealed to the connection, and writes
+// the audit entry in the same transaction. via names the route, for the
+// audit log. Every connect route ends here: there is one way to store a
+// connection, and it takes the gate's admission.
+func (s *Server) saveConnection(ctx context.Context, adm *admission, via string) (*platform.Connection, bool, error) {
+	creds := adm.credentials
+	c := &platform.Connection{EnvID: adm.env.env.ID, IntegrationID: adm.integrationID, ConnectionID: adm.connectionID,
+		UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	if creds != nil {
+		plain, _ := json.Marshal(creds)
+		c.SealedCredentials = s.sealer.Seal(plain, connContext(c.EnvID, c.IntegrationID, c.ConnectionID))
+	}
+	audit := platform.AuditEntry{Actor: "connect", EnvID: c.EnvID, Action: "connection.authorize",
+		Detail: c.IntegrationID + "/" + web.Quote(c.ConnectionID) + " via " + via + " (digest " + string(adm.verdict) + ")"}
+	created, err := s.store.UpsertConnection(ctx, c, audit)
+	if err != nil {
+		return nil, false, s.storeErr(err)
+	}
+	return c, created, nil
 }
 
 // connContext binds sealed credentials to their connection.

@@ -195,17 +195,31 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request, c *call) 
 		return s.storeErr(err)
 	}
 	var creds map[string]string
-	if r.URL.Query().Get("include_credentials") == "true" && cn.SealedCredentials != nil {
-		plain, err := s.sealer.Open(cn.SealedCredentials, connContext(cn.EnvID, cn.IntegrationID, cn.ConnectionID))
-		if err != nil {
-			return s.unavailable(err)
-		}
-		if err := json.Unmarshal(plain, &creds); err != nil {
-			return s.unavailable(err)
+	if r.URL.Query().Get("include_credentials") == "true" {
+		if creds, err = s.openCredentials(cn); err != nil {
+			return err
 		}
 	}
 	web.WriteJSON(w, http.StatusOK, connectionJSON(cn, creds))
 	return nil
+}
+
+// openCredentials unseals a connection's credentials; nil when it has none.
+// A seal that does not open (a wrong master key, a row moved to another
+// connection) is a 503, never an empty answer.
+func (s *Server) openCredentials(cn *platform.Connection) (map[string]string, error) {
+	if cn.SealedCredentials == nil {
+		return nil, nil
+	}
+	plain, err := s.sealer.Open(cn.SealedCredentials, connContext(cn.EnvID, cn.IntegrationID, cn.ConnectionID))
+	if err != nil {
+		return nil, s.unavailable(err)
+	}
+	var creds map[string]string
+	if err := json.Unmarshal(plain, &creds); err != nil {
+		return nil, s.unavailable(err)
+	}
+	return creds, nil
 }
 
 // removeConnection deletes a connection of the call's environment.

@@ -26,11 +26,12 @@ import (
 type bodyKind int
 
 const (
-	noBody      bodyKind = iota
-	jsonBody             // a JSON object (decodeJSON)
-	connectBody          // the connect call: query, form or JSON
-	orderBody            // a signed order form (the sandbox)
-	consoleForm          // a console form
+	noBody       bodyKind = iota
+	jsonBody              // a JSON object (decodeJSON)
+	connectBody           // the connect call: query, form or JSON
+	orderBody             // a signed order form (the sandbox)
+	consoleForm           // a console form
+	nangoConnect          // @nangohq/frontend's connect call: the query, and credentials in a JSON body
 )
 
 // routeSpec says what a route takes, for the mistakes about its body.
@@ -39,8 +40,9 @@ type routeSpec struct {
 	// empty are the words of the answer to an empty body (and {} and an
 	// empty form); "" means an empty body is valid.
 	empty string
-	// long is a body (or form) with a 5000-character field (x5000 stands
-	// for it), and longWants the words of its refusal.
+	// long is a body (or form, or for nangoConnect a query string) with a
+	// 5000-character field (x5000 stands for it), and longWants the words
+	// of its refusal.
 	long, longWants string
 }
 
@@ -96,6 +98,21 @@ var routeSpecs = map[string]routeSpec{
 		long: `{"installationId":"{x5000}"}`, longWants: "installationId is longer than 256 characters (it has 5000)"},
 	"POST /v1/orders": {body: jsonBody, empty: "productId is required",
 		long: `{"productId":"{product}","orderId":"{x5000}"}`, longWants: "orderId is longer than 256 characters (it has 5000)"},
+
+	"POST /nango/api-auth/api-key/{integration}": {body: nangoConnect, empty: "unknown_user_account: the connect call needs the environment's public_key",
+		long: "?public_key={pk}&connection_id={x5000}", longWants: "connection_id is longer than 256 bytes (it has 5000)"},
+	"POST /nango/api-auth/basic/{integration}": {body: nangoConnect, empty: "unknown_user_account: the connect call needs the environment's public_key",
+		long: "?public_key={pk}&connection_id={x5000}", longWants: "connection_id is longer than 256 bytes (it has 5000)"},
+	"POST /nango/auth/unauthenticated/{integration}": {body: nangoConnect, empty: "unknown_user_account: the connect call needs the environment's public_key",
+		long: "?public_key={pk}&connection_id={x5000}", longWants: "connection_id is longer than 256 bytes (it has 5000)"},
+	"OPTIONS /nango/api-auth/api-key/{integration}":     {},
+	"OPTIONS /nango/api-auth/basic/{integration}":       {},
+	"OPTIONS /nango/auth/unauthenticated/{integration}": {},
+	"GET /nango/connections":                            {},
+	"GET /nango/connections/{connectionId}":             {},
+	"DELETE /nango/connections/{connectionId}":          {},
+	"GET /nango/integrations":                           {},
+	"GET /nango/integrations/{key}":                     {},
 
 	"GET /assets/{name}": {},
 	"GET /login":         {},
@@ -212,11 +229,19 @@ func (m *mistakeRun) call(method, path, auth, contentType, body string, follow, 
 	b, _ := io.ReadAll(res.Body)
 	text := html.UnescapeString(string(b))
 	var r refusal
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") && json.Unmarshal(b, &r) == nil && r.Error != "" {
+	var nango struct{ Error refusalParts }
+	switch {
+	case !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json"):
+	case json.Unmarshal(b, &r) == nil && r.Error != "":
 		text = r.Error + ": " + r.Message
+	case json.Unmarshal(b, &nango) == nil && nango.Error.Code != "": // Nango's envelope
+		text = nango.Error.Code + ": " + nango.Error.Message
 	}
 	return answer{res.StatusCode, res.Header, text}
 }
+
+// refusalParts is the inside of Nango's error envelope.
+type refusalParts struct{ Code, Message string }
 
 // consolePublicForm reports whether path is a public console form, whose
 // token comes with the pre-session cookie.
@@ -225,7 +250,8 @@ func consolePublicForm(path string) bool { return path == "/login" || path == "/
 // fill puts the run's IDs into a route pattern.
 func (m *mistakeRun) fill(pattern string) string {
 	r := strings.NewReplacer("{$}", "", "{env}", m.envID, "{product}", m.product, "{name}", "console.css",
-		"{integration}", "github", "{connection}", "user-1", "{correlationId}", "00000000-0000-4000-8000-000000000000")
+		"{integration}", "github", "{connection}", "user-1", "{correlationId}", "00000000-0000-4000-8000-000000000000",
+		"{connectionId}", "user-1", "{key}", "github")
 	if strings.HasPrefix(pattern, "/v1/products/") {
 		return r.Replace(strings.Replace(pattern, "{id}", m.product, 1))
 	}
@@ -241,6 +267,7 @@ func (m *mistakeRun) expand(body string) string {
 type mistake struct {
 	name                      string
 	method, auth, ctype, body string
+	query                     string // added to the path
 	follow, noToken           bool
 	// status is the answer's status; 0: any refusal (400 to 499), 200:
 	// any success, -1: anything but a failure (a page after a redirect).
@@ -311,6 +338,18 @@ func (m *mistakeRun) bodyMistakes(rt server.RouteInfo, spec routeSpec) []mistake
 			ms[i].auth = auth
 		}
 		return ms
+	case nangoConnect:
+		return []mistake{
+			{name: "empty body", ctype: j, status: 401, words: []string{spec.empty}},
+			{name: "{}", ctype: j, body: "{}", status: 401, words: []string{spec.empty}},
+			{name: "[]", ctype: j, body: "[]", status: 400, words: []string{"invalid_body: the body is a JSON array; this route takes a JSON object with the fields apiKey, username, password"}},
+			{name: "malformed JSON", ctype: j, body: `{"a" 1}`, status: 400, words: []string{"invalid_body: the body is not valid JSON: syntax error at line 1, column 6"}},
+			{name: "cut-off JSON", ctype: j, body: `{"a":`, status: 400, words: []string{"ends before it is complete"}},
+			{name: "a form instead of JSON", ctype: f, body: "apiKey=x", status: 400, words: []string{"invalid_body: the body is not valid JSON"}},
+			{name: "5000-character field", query: m.expand(spec.long), ctype: j, status: 400, words: []string{spec.longWants}},
+			{name: "a secret key as public_key", query: "?connection_id=u&public_key=" + m.env.SecretKey, ctype: j, status: 401,
+				words: []string{"public_key holds a secret key"}},
+		}
 	case orderBody:
 		return []mistake{
 			{name: "empty body", ctype: f, status: 400, words: []string{spec.empty}},
@@ -349,7 +388,7 @@ func (m *mistakeRun) check(rt server.RouteInfo, mk mistake) {
 	if mk.method != "" {
 		method = mk.method
 	}
-	a := m.call(method, m.fill(rt.Pattern), mk.auth, mk.ctype, mk.body, mk.follow, mk.noToken)
+	a := m.call(method, m.fill(rt.Pattern)+mk.query, mk.auth, mk.ctype, mk.body, mk.follow, mk.noToken)
 	where := rt.Method + " " + rt.Pattern + " (" + mk.name + ")"
 	switch {
 	case mk.status == 200 && (a.status < 200 || a.status > 299):
@@ -416,6 +455,7 @@ func TestEveryRouteNamesTheMistake(t *testing.T) {
 		{"/launch/00000000-0000-4000-8000-000000000000", "", "there is no launch at this link"},
 		{"/v1/connections?limit=5000", "env", "limit must be a number from 1 to 500"},
 		{"/v1/nosuchroute", "", `there is no route at "/v1/nosuchroute"`},
+		{"/nango/connections/user-1", "env", "missing_provider_config_key"},
 	} {
 		if a := m.call("GET", mk.path, mk.auth, "", "", false, false); a.status < 400 || !strings.Contains(a.text, mk.want) {
 			t.Errorf("GET %s: %d %.300s; want it to say %q", mk.path, a.status, a.text, mk.want)

@@ -47,9 +47,9 @@ func (c *countingStore) Integrations(ctx context.Context, envID string) ([]*plat
 	return c.Store.Integrations(ctx, envID)
 }
 
-func (c *countingStore) UpsertConnection(ctx context.Context, conn *platform.Connection) (bool, error) {
+func (c *countingStore) UpsertConnection(ctx context.Context, conn *platform.Connection, audit platform.AuditEntry) (bool, error) {
 	c.calls.Add(1)
-	return c.Store.UpsertConnection(ctx, conn)
+	return c.Store.UpsertConnection(ctx, conn, audit)
 }
 
 func (c *countingStore) AddReportCounts(ctx context.Context, counts []platform.ReportCount) error {
@@ -60,28 +60,12 @@ func (c *countingStore) AddReportCounts(ctx context.Context, counts []platform.R
 // TestRejectPathDoesNotTouchTheDatabase: once an environment is cached,
 // refused connect calls make no database call at all.
 func TestRejectPathDoesNotTouchTheDatabase(t *testing.T) {
-	ctx := context.Background()
-	base, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &countingStore{Store: base}
-	sealer, _ := seal.New(hmacgate.GenerateKey())
-	srv := server.New(server.Options{Store: store, Sealer: sealer})
-	defer srv.Close()
-	defer base.Close()
-	tok, _ := server.ResetAdminToken(ctx, base)
-	h := srv.Handler()
-	call := func(method, path, token, body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
+	var store *countingStore
+	p := newInProcess(t, func(base platform.Store) platform.Store {
+		store = &countingStore{Store: base}
+		return store
+	})
+	call, tok := p.call, p.admin
 	var e envCreds
 	rec := call("POST", "/v1/environments", tok, `{"name":"hot"}`)
 	decode(t, rec, &e)
@@ -103,4 +87,44 @@ func TestRejectPathDoesNotTouchTheDatabase(t *testing.T) {
 	if n := store.calls.Load() - before; n != 0 {
 		t.Errorf("400 refused connect calls made %d database calls; want 0", n)
 	}
+}
+
+// inProcess is a Server on a SQLite store of the test's own, wrapped as the
+// test needs, called through its handler (no listener, no daemon).
+type inProcess struct {
+	t     *testing.T
+	h     http.Handler
+	admin string // admin token
+}
+
+func newInProcess(t *testing.T, wrap func(platform.Store) platform.Store) *inProcess {
+	t.Helper()
+	ctx := context.Background()
+	base, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := seal.New(hmacgate.GenerateKey())
+	srv := server.New(server.Options{Store: wrap(base), Sealer: sealer})
+	t.Cleanup(func() {
+		srv.Close()
+		base.Close()
+	})
+	tok, err := server.ResetAdminToken(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &inProcess{t: t, h: srv.Handler(), admin: tok}
+}
+
+// call sends a JSON request with a bearer token (if not empty).
+func (p *inProcess) call(method, path, token, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	p.h.ServeHTTP(rec, req)
+	return rec
 }

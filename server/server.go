@@ -1,8 +1,9 @@
 // Package server is the platform's HTTP side: the admin API (admin.go),
 // the environment API (envapi.go), the HMAC-gated connect endpoint
 // (connect.go, the gate), the partner portal (products.go, orders.go,
-// delivery.go, sandbox.go, fiddle.go), the browser SDK, health checks and
-// metrics. It mounts the web console, package
+// delivery.go, sandbox.go, fiddle.go), the Nango-compatible routes under
+// /nango that Nango's own SDKs call (nango.go, nango_connect.go,
+// nango_backend.go), the browser SDK, health checks and metrics. It mounts the web console, package
 // [github.com/hmacgate/hmacgate/server/console], which reaches the platform
 // only through [Server.ConsolePlatform]. [Daemon] runs it all as
 // `hmacgate serve`.
@@ -29,6 +30,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/netguard"
 	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/replay"
@@ -109,7 +111,10 @@ type route struct {
 	// createsConnection marks routes that create or re-authorize a
 	// connection; they must take the gate's admission.
 	createsConnection bool
-	handle            func(w http.ResponseWriter, r *http.Request, c *call) error
+	// nango marks the Nango-compatible routes (nango.go): they answer
+	// refusals in Nango's envelope, {"error":{"code","message"}}.
+	nango  bool
+	handle func(w http.ResponseWriter, r *http.Request, c *call) error
 }
 
 // call carries what the route's access check established.
@@ -136,7 +141,7 @@ func New(o Options) *Server {
 		s.reg = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(s.reg)
-	s.delivery = newDeliveryClient(o.DeliveryAllow)
+	s.delivery = netguard.NewClient(o.DeliveryAllow, deliveryTimeout)
 	perMinute := o.FiddlePerMinute
 	if perMinute <= 0 {
 		perMinute = 30
@@ -199,7 +204,7 @@ func (s *Server) methodNotAllowed(methods []string) http.Handler {
 
 // routeTable lists every route of the API; the console has its own.
 func (s *Server) routeTable() []route {
-	return []route{
+	return append([]route{
 		{method: "GET", pattern: "/healthz", access: public, handle: s.healthz},
 		{method: "GET", pattern: "/readyz", access: public, handle: s.readyz},
 		{method: "GET", pattern: "/sdk.js", access: public, handle: s.sdk},
@@ -235,7 +240,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/v1/products/{id}/test-order", access: environment, handle: s.testOrder},
 		{method: "POST", pattern: "/v1/orders", access: environment, handle: s.createOrder},
 		{method: "GET", pattern: "/v1/launches", access: environment, handle: s.listLaunches},
-	}
+	}, s.nangoRoutes()...)
 }
 
 // RouteInfo describes one route of the API.
@@ -289,6 +294,10 @@ func (s *Server) wrap(rt route) http.Handler {
 		if err := s.serve(w, r, rt); err != nil {
 			if hmacgate.ErrorCode(err) == hmacgate.Internal {
 				s.log.Error("request failed", "route", rt.pattern, "method", r.Method, "err", err.Error())
+			}
+			if rt.nango {
+				writeNangoError(w, err)
+				return
 			}
 			hmacgate.WriteError(w, err)
 		}
@@ -388,13 +397,23 @@ func isNotFound(err error) bool { return errors.Is(err, platform.ErrNotFound) }
 
 // notFound answers requests that match no route.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if isNangoPath(r.URL.Path) {
+		nangoNotFound(w, r)
+		return
+	}
 	s.refuse(w, r, platform.ErrNotFound.With("there is no route at "+web.Quote(r.URL.Path)+
 		": check the address (the API's routes are in docs/api.md)"))
 }
 
-// refuse writes a refusal that comes before any route's handler: a page
-// for a browser outside the API, JSON for everyone else.
+// refuse writes a refusal that comes before any route's handler: in
+// Nango's envelope under /nango, a page for a browser outside the API,
+// JSON for everyone else.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if isNangoPath(r.URL.Path) {
+		corsHeaders(w)
+		writeNangoError(w, err)
+		return
+	}
 	if web.WantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
 		if errors.Is(err, platform.ErrNotFound) {
 			s.console.NotFound(w, r)

@@ -180,16 +180,21 @@ func scanConnection(r scanner) (*platform.Connection, error) {
 	return &c, nil
 }
 
-// UpsertConnection creates a connection or replaces its credentials.
-func (s *Store) UpsertConnection(ctx context.Context, c *platform.Connection) (bool, error) {
+// UpsertConnection creates a connection or replaces its credentials, and
+// writes its audit entry in the same transaction.
+func (s *Store) UpsertConnection(ctx context.Context, c *platform.Connection, audit platform.AuditEntry) (bool, error) {
 	now := c.UpdatedAt
 	if now.IsZero() {
 		now = time.Now()
 	}
 	var revision, created int64
 	err := s.tx(ctx, func(t *sql.Tx) error {
-		return t.QueryRowContext(ctx, s.q["connUpsert"], c.EnvID, c.IntegrationID, c.ConnectionID, c.SealedCredentials,
+		err := t.QueryRowContext(ctx, s.q["connUpsert"], c.EnvID, c.IntegrationID, c.ConnectionID, c.SealedCredentials,
 			ms(now), ms(now)).Scan(&revision, &created)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, t, audit)
 	})
 	if err != nil {
 		return false, s.mapErr(err)

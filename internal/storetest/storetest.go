@@ -189,12 +189,16 @@ func testConnections(t *testing.T, s platform.Store) {
 	_ = s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: platform.AuthAPIKey, CreatedAt: at}, audit("x"))
 	_ = s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: "slack", Name: "Slack", AuthMode: platform.AuthNone, CreatedAt: at}, audit("x"))
 	c := &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "user:1", SealedCredentials: []byte("c1"), UpdatedAt: at}
-	created, err := s.UpsertConnection(ctx, c)
+	authorize := platform.AuditEntry{At: at, EnvID: "env1", Actor: "connect", Action: "connection.authorize", Detail: "github/user:1"}
+	created, err := s.UpsertConnection(ctx, c, authorize)
 	if err != nil || !created {
 		t.Fatalf("first upsert: %v %v", created, err)
 	}
+	if log, err := s.AuditLog(ctx, "env1", 1); err != nil || len(log) != 1 || log[0].Action != "connection.authorize" || log[0].Actor != "connect" {
+		t.Fatalf("the upsert's audit entry: %+v, %v", log, err)
+	}
 	c2 := &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "user:1", SealedCredentials: []byte("c2"), UpdatedAt: at.Add(time.Minute)}
-	created, err = s.UpsertConnection(ctx, c2)
+	created, err = s.UpsertConnection(ctx, c2, platform.AuditEntry{})
 	if err != nil || created || !c2.CreatedAt.Equal(at) {
 		t.Fatalf("second upsert: %v %v %v", created, err, c2.CreatedAt)
 	}
@@ -203,11 +207,11 @@ func testConnections(t *testing.T, s platform.Store) {
 		t.Fatalf("got %+v, %v", got, err)
 	}
 	// A connection for an unknown integration is refused by the schema.
-	if _, err := s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "nope", ConnectionID: "x", UpdatedAt: at}); err == nil {
+	if _, err := s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "nope", ConnectionID: "x", UpdatedAt: at}, platform.AuditEntry{}); err == nil {
 		t.Error("connection to an unknown integration was stored")
 	}
 	for i := range 25 {
-		_, _ = s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "slack", ConnectionID: fmt.Sprintf("u%02d_%%", i), UpdatedAt: at})
+		_, _ = s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "slack", ConnectionID: fmt.Sprintf("u%02d_%%", i), UpdatedAt: at}, platform.AuditEntry{})
 	}
 	page, _ := s.Connections(ctx, platform.ConnectionFilter{EnvID: "env1", Limit: 10})
 	if len(page) != 10 || page[0].IntegrationID != "github" {
@@ -250,7 +254,7 @@ func testConcurrentUpsert(t *testing.T, s platform.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			created, err := s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "same", UpdatedAt: at})
+			created, err := s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "same", UpdatedAt: at}, platform.AuditEntry{})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -333,7 +337,7 @@ func testDeleteCascades(t *testing.T, s platform.Store) {
 	MustEnv(t, s, "env1")
 	_ = s.AddHMACKey(ctx, &platform.StoredKey{ID: "k1", EnvID: "env1", Sealed: []byte("x"), CreatedAt: at}, at, audit("x"))
 	_ = s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: platform.AuthNone, CreatedAt: at}, audit("x"))
-	_, _ = s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "c", UpdatedAt: at})
+	_, _ = s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "c", UpdatedAt: at}, platform.AuditEntry{})
 	_ = s.AddReportCounts(ctx, []platform.ReportCount{{EnvID: "env1", Hour: at, Valid: 1}})
 	if err := s.DeleteEnvironment(ctx, "env1", audit("environment.delete")); err != nil {
 		t.Fatal(err)
@@ -360,7 +364,7 @@ const FailingAction = "test.fail"
 func RunAtomicity(t *testing.T, s platform.Store, inject func(t *testing.T)) {
 	MustEnv(t, s, "env1")
 	_ = s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: platform.AuthNone, CreatedAt: at}, audit("x"))
-	_, _ = s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "c", UpdatedAt: at})
+	_, _ = s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "c", UpdatedAt: at}, platform.AuditEntry{})
 	if err := s.AddHMACKey(ctx, &platform.StoredKey{ID: "k1", EnvID: "env1", Sealed: []byte("one"), CreatedAt: at}, at, audit("x")); err != nil {
 		t.Fatal(err)
 	}

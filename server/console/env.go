@@ -319,6 +319,10 @@ type snippetsView struct {
 	Integrations []string
 	Integration  string
 	Snippets     []snippet
+	// Nango is the same call with Nango's own SDKs, for customers who
+	// already have them: the frontend's call for the integration's auth
+	// mode, and the backend's read of the connection.
+	Nango nangoSnippets
 }
 
 func (s *Console) snippetsPage(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -327,8 +331,10 @@ func (s *Console) snippetsPage(w http.ResponseWriter, r *http.Request, c *call) 
 		return err
 	}
 	sv := &snippetsView{Host: web.Origin(r)}
+	modes := map[string]platform.AuthMode{}
 	for _, it := range ins {
 		sv.Integrations = append(sv.Integrations, it.ID)
+		modes[it.ID] = it.AuthMode
 	}
 	sv.Integration = r.URL.Query().Get("integration")
 	if !contains(sv.Integrations, sv.Integration) {
@@ -338,6 +344,7 @@ func (s *Console) snippetsPage(w http.ResponseWriter, r *http.Request, c *call) 
 		}
 	}
 	sv.Snippets = digestSnippets(sv.Integration)
+	sv.Nango = nangoSnippetsFor(sv.Host, c.env.PublicKey, sv.Integration, modes[sv.Integration])
 	return s.render(w, r, c, http.StatusOK, "snippets", &view{Title: c.env.Name + " snippets", Section: "environments", Tab: "snippets", Data: sv})
 }
 

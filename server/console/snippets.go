@@ -1,6 +1,10 @@
 package console
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/hmacgate/hmacgate/platform"
+)
 
 // snippet is the connect digest's code in one language.
 type snippet struct {
@@ -97,4 +101,48 @@ func digestSnippets(integrationID string) []snippet {
 		out[i] = s
 	}
 	return out
+}
+
+// nangoSnippets are the frontend and backend code of a customer who keeps
+// Nango's SDKs and points them at hmacgate's Nango-compatible routes.
+type nangoSnippets struct {
+	Frontend, Backend string
+}
+
+// nangoCalls is the frontend call for each auth mode, as
+// @nangohq/frontend makes it: auth() with credentials, create() without.
+var nangoCalls = map[platform.AuthMode]struct{ call, creds string }{
+	platform.AuthAPIKey: {`await nango.auth('{{I}}', connectionId, {
+  hmac: digestFromYourBackend,
+  credentials: { apiKey: apiKeyTheUserEntered },
+});`, `{ type: 'API_KEY', apiKey }`},
+	platform.AuthBasic: {`await nango.auth('{{I}}', connectionId, {
+  hmac: digestFromYourBackend,
+  credentials: { username, password },
+});`, `{ type: 'BASIC', username, password }`},
+	platform.AuthNone: {`await nango.create('{{I}}', connectionId, { hmac: digestFromYourBackend });`, `{}`},
+}
+
+// nangoSnippetsFor fills in the Nango snippets: host is this server, the
+// SDKs take host + "/nango". An integration of unknown mode (none yet)
+// shows the API-key call.
+func nangoSnippetsFor(host, publicKey, integrationID string, mode platform.AuthMode) nangoSnippets {
+	c, ok := nangoCalls[mode]
+	if !ok {
+		c = nangoCalls[platform.AuthAPIKey]
+	}
+	r := strings.NewReplacer("{{I}}", integrationID, "{{H}}", host, "{{P}}", publicKey, "{{C}}", c.creds)
+	return nangoSnippets{
+		Frontend: r.Replace(`import Nango from '@nangohq/frontend';
+
+// Only host changes: hmacgate's Nango-compatible routes are under /nango.
+const nango = new Nango({ publicKey: '{{P}}', host: '{{H}}/nango' });
+`) + r.Replace(c.call) + `
+// Refusals are AuthErrors: err.type is missing_hmac, invalid_hmac, …`,
+		Backend: r.Replace(`import { Nango } from '@nangohq/node';
+
+const nango = new Nango({ host: '{{H}}/nango', secretKey: process.env.HMACGATE_SECRET_KEY });
+const connection = await nango.getConnection('{{I}}', connectionId);
+// connection.credentials is {{C}}`),
+	}
 }

@@ -94,3 +94,27 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// TestNangoSnippets: the Nango variant points the SDKs at …/nango and makes
+// the frontend call of the integration's auth mode, with the credential
+// names @nangohq/frontend sends.
+func TestNangoSnippets(t *testing.T) {
+	for _, tc := range []struct {
+		mode       platform.AuthMode
+		call, cred string
+	}{
+		{platform.AuthAPIKey, "nango.auth('github', connectionId", "credentials: { apiKey:"},
+		{platform.AuthBasic, "nango.auth('github', connectionId", "credentials: { username, password }"},
+		{platform.AuthNone, "nango.create('github', connectionId, { hmac: digestFromYourBackend })", ""},
+	} {
+		s := nangoSnippetsFor("https://gate.example", "pk_1", "github", tc.mode)
+		for _, want := range []string{"new Nango({ publicKey: 'pk_1', host: 'https://gate.example/nango' })", tc.call, tc.cred} {
+			if !strings.Contains(s.Frontend, want) {
+				t.Errorf("%s frontend snippet lacks %q:\n%s", tc.mode, want, s.Frontend)
+			}
+		}
+		if !strings.Contains(s.Backend, "host: 'https://gate.example/nango'") || !strings.Contains(s.Backend, "getConnection('github', connectionId)") {
+			t.Errorf("%s backend snippet:\n%s", tc.mode, s.Backend)
+		}
+	}
+}

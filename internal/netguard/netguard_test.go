@@ -1,4 +1,4 @@
-package server
+package netguard
 
 import (
 	"net/netip"
@@ -39,7 +39,7 @@ func TestGuardAddress(t *testing.T) {
 		{"0.0.0.0", nil, false},
 		{"::", nil, false},
 	} {
-		err := guardAddress(netip.MustParseAddr(tc.addr), tc.allow)
+		err := Check(netip.MustParseAddr(tc.addr), tc.allow)
 		if (err == nil) != tc.ok {
 			t.Errorf("%s (allow %v): got %v; want ok=%v", tc.addr, tc.allow, err, tc.ok)
 		}
