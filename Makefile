@@ -5,9 +5,9 @@ STATICCHECK_VERSION := v0.8.2
 GO ?= go
 export GORACE ?= atexit_sleep_ms=0
 
-.PHONY: test browser interop fmt-check vet staticcheck race build run bench fuzz
+.PHONY: test browser interop doc-tools fmt-check vet staticcheck race build run bench fuzz
 
-test: browser interop fmt-check vet staticcheck race
+test: browser interop doc-tools fmt-check vet staticcheck race
 
 # The console's browser tests drive Debian's chromium; install it when missing.
 browser:
@@ -32,7 +32,11 @@ interop:
 		fi; \
 	done
 
-race: browser interop
+# The documentation's shell examples (TestDocExamples) use curl and jq.
+doc-tools:
+	@bash scripts/install-doc-tools.sh
+
+race: browser interop doc-tools
 	$(GO) test -race -count=1 ./...
 
 build:
