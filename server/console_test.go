@@ -366,6 +366,12 @@ func TestConsoleWithoutJavaScript(t *testing.T) {
 	if code, r := ts.connect(envCreds{PublicKey: pk}, "crm", "u", digest(t, pasted, "crm", "u"), ""); code != 201 {
 		t.Fatalf("connect with the pasted key: %d %+v", code, r)
 	}
+	// The audit table and the demo say things in words.
+	ts.json("POST", "/v1/integrations", env.SecretKey, `{"id":"billing","name":"Billing"}`, nil)
+	_, page = b.get(base)
+	mustContain(t, "audit table", html.UnescapeString(page), `title="connect">a connect call<`, `>your backend<`, `>admin<`)
+	_, page = b.get(base + "/demo")
+	mustContain(t, "demo", page, `data-auth="none">crm</option>`, `data-auth="none">billing (Billing)</option>`)
 	consoleProducts(t, b, base)
 	consoleDelete(t, b, base)
 	if logs := ts.logs.String(); strings.Contains(logs, pasted) {
@@ -404,6 +410,10 @@ func consoleProducts(t *testing.T, b *consoleClient, base string) {
 	if code, _ := b.get(loc); code != 410 {
 		t.Fatalf("the launch link opened twice: %d", code)
 	}
+	_, page = b.get(base + "/launches")
+	if got := html.UnescapeString(page); !strings.Contains(got, ">opened <span") || strings.Contains(got, "opened opened") {
+		t.Fatal("the launch log does not say once that the launch was opened")
+	}
 	// Switching a product's HMAC off asks first.
 	loc, page = b.submit(product, form("name", "Metadata", "order_url", "https://partner.example/o"))
 	mustContain(t, "HMAC off question", page, "cannot tell them from forged ones", `value="https://partner.example/o"`)
@@ -440,8 +450,8 @@ func TestFiddleWithoutJavaScript(t *testing.T) {
 	ts := startServer(t)
 	b := ts.newBrowser()
 	code, page := b.get("/fiddle")
-	if code != 200 {
-		t.Fatalf("fiddle page: %d", code)
+	if code != 200 || !strings.Contains(page, `name="secret" type="password"`) || !strings.Contains(page, `name="previous" type="password"`) {
+		t.Fatalf("fiddle page: %d, or its secrets are not password fields", code)
 	}
 	tok := csrfInput.FindStringSubmatch(page)[1]
 	secret := hmacgate.GenerateKey()

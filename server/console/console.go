@@ -65,13 +65,15 @@ var templateFuncs = template.FuncMap{
 
 // actorName says who made a change, for the audit table: the audit log's
 // actor in words ("admin": the console or the admin token; "env:<id>": a
-// call with the environment's secret key).
+// call with the environment's secret key; "connect": the connect gate).
 func actorName(actor string) string {
 	switch {
 	case actor == "admin":
 		return "admin"
 	case strings.HasPrefix(actor, "env:"):
 		return "your backend"
+	case actor == "connect":
+		return "a connect call"
 	case actor == "system":
 		return "the server"
 	}
