@@ -244,9 +244,9 @@ func TestConsoleSession(t *testing.T) {
 	}
 }
 
-// submit posts a form that must answer with a redirect (post/redirect/get)
-// and follows it: it returns where it led and that page.
-func (b *consoleClient) submit(path string, form url.Values) (location, page string) {
+// redirectOf posts a form that must answer with a redirect
+// (post/redirect/get) and returns where it leads.
+func (b *consoleClient) redirectOf(path string, form url.Values) string {
 	b.ts.t.Helper()
 	req, _ := http.NewRequest("POST", b.ts.base+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -259,7 +259,14 @@ func (b *consoleClient) submit(path string, form url.Values) (location, page str
 	if res.StatusCode != http.StatusSeeOther {
 		b.ts.t.Fatalf("POST %s: %d, not a redirect: %s", path, res.StatusCode, body)
 	}
-	location = res.Header.Get("Location")
+	return res.Header.Get("Location")
+}
+
+// submit posts a form and follows its redirect: it returns where it led
+// and that page.
+func (b *consoleClient) submit(path string, form url.Values) (location, page string) {
+	b.ts.t.Helper()
+	location = b.redirectOf(path, form)
 	code, page := b.get(location)
 	if code != 200 {
 		b.ts.t.Fatalf("POST %s led to %s: %d", path, location, code)
@@ -506,14 +513,7 @@ func TestShownOnce(t *testing.T) {
 	b.login()
 	redirectOf := func(name string) string {
 		t.Helper()
-		req, _ := http.NewRequest("POST", ts.base+"/environments", strings.NewReader(b.form("name", name).Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		res, err := b.c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.Header.Get("Location")
+		return b.redirectOf("/environments", b.form("name", name))
 	}
 	loc := redirectOf("sealed")
 	_, id, ok := strings.Cut(loc, "?shown=")

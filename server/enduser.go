@@ -33,7 +33,7 @@ func (s *Server) endUserRefusal(w http.ResponseWriter, r *http.Request, err erro
 		heading = "This did not work"
 	}
 	s.console.RenderEndUser(w, hmacgate.HTTPStatus(err), console.EndUserPage{Title: heading, Heading: heading,
-		Kind: "error", Lines: []string{capitalize(hmacgate.ErrorMessage(err)) + "."}, Code: code})
+		Kind: "error", Lines: []string{web.Sentence(hmacgate.ErrorMessage(err))}, Code: code})
 	return nil
 }
 
@@ -46,7 +46,7 @@ func (s *Server) sandboxRefused(w http.ResponseWriter, r *http.Request, err erro
 	}
 	s.console.RenderEndUser(w, hmacgate.HTTPStatus(err), console.EndUserPage{
 		Title: "Sandbox: not signed in", Heading: "The sandbox refused this order", Kind: "error",
-		Lines: []string{capitalize(hmacgate.ErrorMessage(err)) + ".",
+		Lines: []string{web.Sentence(hmacgate.ErrorMessage(err)),
 			"A partner verifying orders as the second seed describes would refuse it too: nobody is signed in."},
 		Code: hmacgate.ErrorCode(err),
 	})
@@ -73,12 +73,4 @@ func secretName(i int) string {
 		return "the secret that signs now"
 	}
 	return "an older secret (still accepted while a new one propagates)"
-}
-
-// capitalize makes a refusal's message the start of a sentence.
-func capitalize(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
 }

@@ -9,13 +9,14 @@ import (
 	"time"
 )
 
-// get fetches a path as a browser (Accept: text/html) or as an API client
-// and returns the status and the body.
-func (ts *testServer) get(path string, browser bool) (int, string) {
+// asBrowser sends a request as a browser does (Accept: text/html) and
+// returns the status and the body.
+func (ts *testServer) asBrowser(method, path, contentType, body string) (int, string) {
 	ts.t.Helper()
-	req, _ := http.NewRequest("GET", ts.base+path, nil)
-	if browser {
-		req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+	req, _ := http.NewRequest(method, ts.base+path, strings.NewReader(body))
+	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -49,7 +50,7 @@ func TestLaunchLinkPages(t *testing.T) {
 		return o.LaunchURL
 	}
 	used := launch()
-	if code, page := ts.get(used, true); code != 200 || !strings.Contains(page, `action="https://partner.example/orders"`) {
+	if code, page := ts.asBrowser("GET", used, "", ""); code != 200 || !strings.Contains(page, `action="https://partner.example/orders"`) {
 		t.Fatalf("first open: %d", code)
 	}
 	expired := launch()
@@ -64,7 +65,7 @@ func TestLaunchLinkPages(t *testing.T) {
 		{"unknown", "/launch/00000000-0000-4000-8000-000000000000", 404, "not_found", "There is no such link"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, page := ts.get(tc.path, true)
+			code, page := ts.asBrowser("GET", tc.path, "", "")
 			if code != tc.status || !isStyledPage(page) || !strings.Contains(page, tc.text) || !strings.Contains(page, tc.code) {
 				t.Errorf("browser: %d %s", code, page)
 			}
@@ -96,16 +97,7 @@ func TestSandboxPages(t *testing.T) {
 	ts.json("POST", "/v1/orders", e.SecretKey, `{"productId":"`+prod.ID+`","installationId":"inst-1","user":{"name":"Kari Nordmann","email":"kari@example.no"}}`, &o)
 	form := url.Values{"orderdata": {o.Orderdata}, "hmacsignature": {o.Signature}}.Encode()
 	post := func(path string) (int, string) {
-		req, _ := http.NewRequest("POST", ts.base+path, strings.NewReader(form))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Accept", "text/html")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		return ts.asBrowser("POST", path, "application/x-www-form-urlencoded", form)
 	}
 	if code, page := post(sandbox); code != 200 || !isStyledPage(page) || !strings.Contains(page, "Signed in to the sandbox") ||
 		!strings.Contains(page, "Kari Nordmann &lt;kari@example.no&gt;") {

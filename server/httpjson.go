@@ -291,17 +291,20 @@ func (p *params) readJSON(body []byte) error {
 		}
 		p.hasCreds = true
 	}
-	for _, f := range [...]struct {
-		name string
-		v    *string
-	}{{"username", in.Username}, {"password", in.Password}, {"api_key", in.APIKey}} {
-		if f.v != nil {
-			if p.credentials == nil {
-				p.credentials = map[string]string{}
-			}
-			p.credentials[f.name] = *f.v
-			p.hasCreds = true
-		}
-	}
+	p.setCredential("username", in.Username)
+	p.setCredential("password", in.Password)
+	p.setCredential("api_key", in.APIKey)
 	return nil
+}
+
+// setCredential adds a credential that a body gave (nil: not given).
+func (p *params) setCredential(name string, v *string) {
+	if v == nil {
+		return
+	}
+	if p.credentials == nil {
+		p.credentials = map[string]string{}
+	}
+	p.credentials[name] = *v
+	p.hasCreds = true
 }

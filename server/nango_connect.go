@@ -127,13 +127,7 @@ func readNangoParams(w http.ResponseWriter, r *http.Request, mode platform.AuthM
 		platform.AuthNone: {{"api_key", in.APIKey}, {"username", in.Username}, {"password", in.Password}},
 	}
 	for _, f := range names[mode] {
-		if f.v != nil {
-			if p.credentials == nil {
-				p.credentials = map[string]string{}
-			}
-			p.credentials[f.name] = *f.v
-			p.hasCreds = true
-		}
+		p.setCredential(f.name, f.v)
 	}
 	return p, nil
 }

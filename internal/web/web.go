@@ -58,6 +58,21 @@ func Quote(s string) string {
 	return `"` + strings.ToValidUTF8(s, "?") + `"`
 }
 
+// Sentence makes a refusal's message a sentence for a page: a capital
+// first letter and a final period.
+func Sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	if 'a' <= s[0] && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
 // IsTLS reports whether the request came over TLS, directly or through a
 // proxy that says so.
 func IsTLS(r *http.Request) bool {

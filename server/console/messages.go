@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
 
@@ -68,21 +69,7 @@ func consoleMessage(err error) string {
 	if msg, ok := codeMessages[hmacgate.ErrorCode(err)]; ok {
 		return msg
 	}
-	return sentence(hmacgate.ErrorMessage(err))
-}
-
-// sentence starts a message with a capital and ends it with a period.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	if 'a' <= s[0] && s[0] <= 'z' {
-		s = string(s[0]-'a'+'A') + s[1:]
-	}
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
+	return web.Sentence(hmacgate.ErrorMessage(err))
 }
 
 // errorNotice is a refusal shown on the page whose form caused it.
