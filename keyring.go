@@ -76,7 +76,7 @@ func (r *Keyring) Entries() []KeyringEntry { return append([]KeyringEntry(nil), 
 // Expires reports whether some key of the keyring has a ValidUntil. When
 // none has, every key is valid at every time and the matching methods do not
 // look at their now argument, so a caller may skip reading the clock (which
-// can cost as much as a third of a MAC) and pass the zero time.
+// costs up to half as much as a short MAC) and pass the zero time.
 func (r *Keyring) Expires() bool { return r.expires }
 
 // Valid reports whether entry i is accepted at time now.

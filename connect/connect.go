@@ -70,7 +70,7 @@ func Digest(key hmacgate.Key, integrationID, connectionID string) (string, error
 //
 // The clock is read only when a key of keyring has a ValidUntil
 // ([hmacgate.Keyring.Expires]): otherwise the time cannot change the
-// answer, and reading it would cost a third of the MAC.
+// answer, and reading it costs up to half as much as the MAC.
 func Verify(keyring *hmacgate.Keyring, integrationID, connectionID, digest string) error {
 	var now time.Time
 	if keyring.Expires() {
