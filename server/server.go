@@ -3,10 +3,19 @@
 // (connect.go, the gate), the partner portal (products.go, orders.go,
 // delivery.go, sandbox.go, fiddle.go), the Nango-compatible routes under
 // /nango that Nango's own SDKs call (nango.go, nango_connect.go,
-// nango_backend.go), the browser SDK, health checks and metrics. It mounts the web console, package
+// nango_backend.go), the pages end users meet on the launch links and the
+// sandbox (enduser.go), the browser SDK, health checks and metrics. It
+// mounts the web console, package
 // [github.com/hmacgate/hmacgate/server/console], which reaches the platform
 // only through [Server.ConsolePlatform]. [Daemon] runs it all as
 // `hmacgate serve`.
+//
+// # Refusals
+//
+// Every refusal says what was wrong and what to do, in one vocabulary
+// (httpjson.go: the field, the limit, the fix; auth.go: the credential the
+// route takes), and a path asked with a method it does not take answers 405
+// with Allow. A test walks the route table with the usual mistakes.
 //
 // # The gate
 //
