@@ -80,6 +80,15 @@ func TestLaunchLinkPages(t *testing.T) {
 	}
 }
 
+// TestRefusalPagesForBrowsers: a browser that asks a page for a method it
+// does not take gets a page that says so.
+func TestRefusalPagesForBrowsers(t *testing.T) {
+	ts := startServer(t)
+	if code, page := ts.asBrowser("GET", "/logout", "", ""); code != 405 || !strings.Contains(page, "This page does not take that kind of request") {
+		t.Errorf("GET /logout: %d %s", code, page)
+	}
+}
+
 // TestSandboxPages: the sandbox answers a browser with a styled page, for
 // a verified order and for a refused one; code gets JSON.
 func TestSandboxPages(t *testing.T) {

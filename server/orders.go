@@ -180,22 +180,25 @@ var launchScriptHash = func() string {
 
 var launchPage = template.Must(template.New("launch").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>Opening {{.Host}}…</title></head>
-<body>
-<form id="launch" method="post" action="{{.OrderURL}}" accept-charset="UTF-8">
+<meta name="referrer" content="no-referrer"><title>Opening {{.Host}}…</title>
+<link rel="stylesheet" href="/assets/console.css"></head>
+<body class="enduser"><main>
+<form id="launch" method="post" action="{{.OrderURL}}" accept-charset="UTF-8" class="card enduser-card enduser-ok">
 <input type="hidden" name="orderdata" value="{{.Orderdata}}">
 {{- if .Signature}}
 <input type="hidden" name="hmacsignature" value="{{.Signature}}">
 {{- end}}
-<p>Opening {{.Host}}… If nothing happens, continue with the button.</p>
-<button type="submit">Continue to {{.Host}}</button>
-</form>
+<h1>Opening {{.Host}}…</h1>
+<p>If nothing happens, continue with the button.</p>
+<button type="submit" class="primary">Continue to {{.Host}}</button>
+</form></main>
 <script>{{.Script}}</script>
 </body></html>
 `))
 
 // writeLaunchPage writes the page that POSTs the order to the partner: the
-// single-sign-on jump. Its policy allows one script (by hash), no other
+// single-sign-on jump. Its policy allows one script (by hash), the
+// console's stylesheet (for the button shown without JavaScript), no other
 // resource, and form submission to the order URL's origin only.
 func writeLaunchPage(w http.ResponseWriter, status int, o *platform.SignedOrder) error {
 	u, err := url.Parse(o.OrderURL)
@@ -208,7 +211,7 @@ func writeLaunchPage(w http.ResponseWriter, status int, o *platform.SignedOrder)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+launchScriptHash+"; form-action "+origin+
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+launchScriptHash+"; style-src 'self'; form-action "+origin+
 		"; base-uri 'none'; frame-ancestors 'none'")
 	w.WriteHeader(status)
 	return launchPage.Execute(w, map[string]any{
