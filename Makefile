@@ -5,9 +5,9 @@ STATICCHECK_VERSION := v0.8.2
 GO ?= go
 export GORACE ?= atexit_sleep_ms=0
 
-.PHONY: test tidy-check browser toolchains fmt-check vet staticcheck race build run bench loadtest fuzz
+.PHONY: test tidy-check browser interop doc-tools toolchains fmt-check vet staticcheck race build run bench loadtest fuzz
 
-test: tidy-check browser toolchains fmt-check vet staticcheck race
+test: tidy-check browser interop doc-tools toolchains fmt-check vet staticcheck race
 
 # Fails when go mod tidy would change go.mod or go.sum, of the root module or
 # of bench/ (a module of its own), and prints the diff.
@@ -29,12 +29,25 @@ vet:
 staticcheck:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+# Tests that run other projects' real packages (interop/*/, each pinned with
+# a package-lock.json) need them installed: npm ci in each such folder.
+interop:
+	@for d in interop/*/; do \
+		if [ -f "$$d/package-lock.json" ]; then \
+			echo "npm ci in $$d"; (cd "$$d" && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+		fi; \
+	done
+
+# The documentation's shell examples (TestDocExamples) use curl and jq.
+doc-tools:
+	@bash scripts/install-doc-tools.sh
+
 # The cross-language vectors run Python, Node, Java, Go, Ruby and PHP
 # (testdata/gen/generate.sh); install those that are missing.
 toolchains:
 	@bash scripts/install-toolchains.sh
 
-race: browser toolchains
+race: browser interop doc-tools toolchains
 	$(GO) test -race -count=1 ./...
 
 build:

@@ -14,19 +14,36 @@ import (
 // Code and Status.
 //
 // No Error ever contains a key, a secret or an expected MAC.
+//
+// An Error cannot be changed once made: its fields are read through
+// [Error.Code()], [Error.Status()] and [Error.Message()], so the exported
+// sentinels are safe to share between goroutines and packages.
 type Error struct {
-	// Code is stable and safe to show: "signature_mismatch", "replayed", …
-	Code string
-	// Status is the HTTP status a server answers with.
-	Status int
-	// Message says what went wrong and what to do about it.
-	Message string
+	code    string
+	status  int
+	message string
 
 	base *Error
 }
 
+// NewError returns a refusal with a stable code (lower-case words joined by
+// '_'), the HTTP status it maps to and a message that says what to do.
+// Packages that build on hmacgate use it for their own sentinels.
+func NewError(code string, status int, message string) *Error {
+	return &Error{code: code, status: status, message: message}
+}
+
+// Code is stable and safe to show: "signature_mismatch", "replayed", …
+func (e *Error) Code() string { return e.code }
+
+// Status is the HTTP status a server answers the refusal with.
+func (e *Error) Status() int { return e.status }
+
+// Message says what went wrong and what to do about it.
+func (e *Error) Message() string { return e.message }
+
 // Error returns "code: message".
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+func (e *Error) Error() string { return e.code + ": " + e.message }
 
 // Is reports whether target is the sentinel e was derived from.
 func (e *Error) Is(target error) bool {
@@ -44,12 +61,10 @@ func (e *Error) With(message string) *Error {
 	if e.base != nil {
 		base = e.base
 	}
-	return &Error{Code: e.Code, Status: e.Status, Message: message, base: base}
+	return &Error{code: e.code, status: e.status, message: message, base: base}
 }
 
-func newError(code string, status int, message string) *Error {
-	return &Error{Code: code, Status: status, Message: message}
-}
+func newError(code string, status int, message string) *Error { return NewError(code, status, message) }
 
 // Refusals of the signed-order scheme.
 var (
@@ -123,31 +138,6 @@ var (
 		"signed orders are sent as application/x-www-form-urlencoded")
 )
 
-// Refusals of the platform API.
-var (
-	// ErrUnauthorized: the request has no valid credentials for the route.
-	ErrUnauthorized = newError("unauthorized", http.StatusUnauthorized,
-		"send Authorization: Bearer <token> with a valid token for this route")
-	// ErrNotFound: the addressed resource does not exist.
-	ErrNotFound = newError("not_found", http.StatusNotFound, "no such resource")
-	// ErrConflict: the resource exists already.
-	ErrConflict = newError("conflict", http.StatusConflict, "the resource exists already")
-	// ErrInvalidRequest: the request body or parameters are not acceptable.
-	ErrInvalidRequest = newError("invalid_request", http.StatusBadRequest, "the request is not valid")
-	// ErrNoKey: HMAC cannot be switched on for an environment without a key.
-	ErrNoKey = newError("no_hmac_key", http.StatusConflict,
-		"the environment has no HMAC key; create one with POST /v1/hmac/keys before switching HMAC on")
-	// ErrNoSecret: a product with HMAC on has no secret to sign with.
-	ErrNoSecret = newError("no_product_secret", http.StatusConflict,
-		"HMAC is on for the product but it has no secret; generate one with POST /v1/products/{id}/secrets")
-	// ErrDeliveryRefused: a server-to-server delivery was refused by the
-	// request-forgery guard (scheme, address or redirect).
-	ErrDeliveryRefused = newError("delivery_refused", http.StatusBadRequest,
-		"the order URL may not be called from the server: only http and https to public addresses (or allowed private ones), no redirects to other hosts")
-	// ErrRateLimited: too many requests from one client.
-	ErrRateLimited = newError("rate_limited", http.StatusTooManyRequests, "too many requests; slow down and retry")
-)
-
 // Internal is the code [ErrorCode] reports for an error that is not a refusal.
 const Internal = "internal"
 
@@ -159,7 +149,7 @@ func ErrorCode(err error) string {
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Code
+		return e.code
 	}
 	return Internal
 }
@@ -172,7 +162,7 @@ func HTTPStatus(err error) int {
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Status
+		return e.status
 	}
 	return http.StatusInternalServerError
 }
@@ -185,7 +175,7 @@ func ErrorMessage(err error) string {
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Message
+		return e.message
 	}
 	return "internal error"
 }
@@ -198,6 +188,5 @@ func Codes() []*Error {
 		ErrTimestampInFuture, ErrBindingMismatch, ErrReplayed, ErrBodyTooLarge,
 		ErrMissingHMAC, ErrInvalidHMAC, ErrAmbiguousID, ErrMissingID,
 		ErrInvalidKey, ErrUnavailable, ErrMethodNotAllowed, ErrUnsupportedMediaType,
-		ErrUnauthorized, ErrNotFound, ErrConflict, ErrInvalidRequest, ErrNoKey, ErrNoSecret, ErrDeliveryRefused, ErrRateLimited,
 	}
 }

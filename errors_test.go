@@ -14,15 +14,15 @@ func TestErrorCodes(t *testing.T) {
 	code := regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
 	seen := map[string]bool{}
 	for _, e := range hmacgate.Codes() {
-		if !code.MatchString(e.Code) || seen[e.Code] {
-			t.Errorf("bad or repeated code %q", e.Code)
+		if !code.MatchString(e.Code()) || seen[e.Code()] {
+			t.Errorf("bad or repeated code %q", e.Code())
 		}
-		seen[e.Code] = true
-		if http.StatusText(e.Status) == "" || e.Status < 400 {
-			t.Errorf("%s: status %d", e.Code, e.Status)
+		seen[e.Code()] = true
+		if http.StatusText(e.Status()) == "" || e.Status() < 400 {
+			t.Errorf("%s: status %d", e.Code(), e.Status())
 		}
-		if e.Message == "" {
-			t.Errorf("%s: no message", e.Code)
+		if e.Message() == "" {
+			t.Errorf("%s: no message", e.Code())
 		}
 	}
 	for _, c := range []string{"missing_orderdata", "missing_signature", "malformed_signature", "signature_mismatch",

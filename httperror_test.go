@@ -19,10 +19,10 @@ func TestWriteError(t *testing.T) {
 		code, msg string
 		notInBody string
 	}{
-		{"sentinel", hmacgate.ErrReplayed, 401, "replayed", hmacgate.ErrReplayed.Message, ""},
+		{"sentinel", hmacgate.ErrReplayed, 401, "replayed", hmacgate.ErrReplayed.Message(), ""},
 		{"with message", hmacgate.ErrBodyTooLarge.With("over 64 KiB"), 413, "body_too_large", "over 64 KiB", ""},
-		{"wrapped", fmt.Errorf("claim: %w", hmacgate.ErrUnavailable), 503, "unavailable", hmacgate.ErrUnavailable.Message, "claim"},
-		{"joined", errors.Join(hmacgate.ErrUnavailable, errors.New("dial tcp 10.1.2.3:6379")), 503, "unavailable", hmacgate.ErrUnavailable.Message, "10.1.2.3"},
+		{"wrapped", fmt.Errorf("claim: %w", hmacgate.ErrUnavailable), 503, "unavailable", hmacgate.ErrUnavailable.Message(), "claim"},
+		{"joined", errors.Join(hmacgate.ErrUnavailable, errors.New("dial tcp 10.1.2.3:6379")), 503, "unavailable", hmacgate.ErrUnavailable.Message(), "10.1.2.3"},
 		{"not a refusal", errors.New("pq: password authentication failed for user admin"), 500, "internal", "internal error", "password"},
 		{"nil", nil, 500, "internal", "internal error", ""},
 	} {

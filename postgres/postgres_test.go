@@ -7,9 +7,9 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/internal/storetest"
 	"github.com/hmacgate/hmacgate/internal/testenv"
+	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/postgres"
 )
 
@@ -25,12 +25,12 @@ func openSchema(t *testing.T) *sqlStore {
 }
 
 type sqlStore struct {
-	hmacgate.Store
+	platform.Store
 	url, schema string
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) hmacgate.Store { return openSchema(t) })
+	storetest.Run(t, func(t *testing.T) platform.Store { return openSchema(t) })
 }
 
 func TestAtomicity(t *testing.T) {

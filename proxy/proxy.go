@@ -107,7 +107,7 @@ func (p *Proxy) load() error {
 		Observe:   p.outcomes.Observe,
 	}
 	noRoute := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.outcomes.Observe(order.Outcome{Code: ErrNoRoute.Code, KeyIndex: -1})
+		p.outcomes.Observe(order.Outcome{Code: ErrNoRoute.Code(), KeyIndex: -1})
 		p.refuse(w, r, ErrNoRoute)
 	})
 	mux, err := routeMux(v, p.cfg.Routes, p.forward, noRoute)

@@ -290,7 +290,7 @@ func TestRefusals(t *testing.T) {
 	cases := proxyRefusalCases(t)
 	covered := map[string]bool{}
 	for _, c := range cases {
-		covered[c.want.Code] = true
+		covered[c.want.Code()] = true
 	}
 	for _, e := range []*hmacgate.Error{
 		hmacgate.ErrMethodNotAllowed, hmacgate.ErrUnsupportedMediaType, hmacgate.ErrBodyTooLarge,
@@ -299,8 +299,8 @@ func TestRefusals(t *testing.T) {
 		hmacgate.ErrMissingTimestamp, hmacgate.ErrTimestampExpired, hmacgate.ErrTimestampInFuture,
 		hmacgate.ErrBindingMismatch, hmacgate.ErrReplayed, hmacgate.ErrUnavailable, proxy.ErrNoRoute,
 	} {
-		if !covered[e.Code] {
-			t.Errorf("no case for %s", e.Code)
+		if !covered[e.Code()] {
+			t.Errorf("no case for %s", e.Code())
 		}
 	}
 	up := startUpstream(t)
@@ -322,12 +322,12 @@ func TestRefusals(t *testing.T) {
 				before++
 			}
 			resp, b := send()
-			if resp.StatusCode != tt.want.Status {
-				t.Errorf("status %d; want %d: %s", resp.StatusCode, tt.want.Status, b)
+			if resp.StatusCode != tt.want.Status() {
+				t.Errorf("status %d; want %d: %s", resp.StatusCode, tt.want.Status(), b)
 			}
 			var got struct{ Error, Message string }
-			if err := json.Unmarshal([]byte(b), &got); err != nil || got.Error != tt.want.Code || got.Message == "" {
-				t.Errorf("body %q; want error %q", b, tt.want.Code)
+			if err := json.Unmarshal([]byte(b), &got); err != nil || got.Error != tt.want.Code() || got.Message == "" {
+				t.Errorf("body %q; want error %q", b, tt.want.Code())
 			}
 			if n := len(up.requests()); n != before {
 				t.Errorf("a refused request reached the upstream (%d requests; want %d)", n, before)

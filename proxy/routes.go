@@ -10,13 +10,13 @@ import (
 )
 
 // ErrNoRoute refuses a request for a path outside the configured routes.
-var ErrNoRoute = &hmacgate.Error{Code: "no_route", Status: http.StatusNotFound,
-	Message: "this path is not an order route of the proxy; check the order URL configured for the product"}
+var ErrNoRoute = hmacgate.NewError("no_route", http.StatusNotFound,
+	"this path is not an order route of the proxy; check the order URL configured for the product")
 
 // ErrUpstream is the answer when the upstream cannot be reached or fails to
 // answer. The order was verified and claimed: the user launches it again.
-var ErrUpstream = &hmacgate.Error{Code: "upstream_unavailable", Status: http.StatusBadGateway,
-	Message: "the order was verified but the application behind the proxy did not answer; open the order again from the platform"}
+var ErrUpstream = hmacgate.NewError("upstream_unavailable", http.StatusBadGateway,
+	"the order was verified but the application behind the proxy did not answer; open the order again from the platform")
 
 // wildcards returns the names of the {wildcards} of a ServeMux path pattern,
 // without the "..." of a trailing one; {$} is not a wildcard.

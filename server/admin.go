@@ -2,12 +2,12 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 type environmentJSON struct {
@@ -19,29 +19,32 @@ type environmentJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func envJSON(e *hmacgate.Environment) environmentJSON {
+func envJSON(e *platform.Environment) environmentJSON {
 	return environmentJSON{ID: e.ID, Name: e.Name, PublicKey: e.PublicKey, HMACMode: string(e.HMACMode), CreatedAt: e.CreatedAt}
 }
 
-func adminAudit(action, envID, detail string) hmacgate.AuditEntry {
-	return hmacgate.AuditEntry{Actor: "admin", Action: action, EnvID: envID, Detail: detail}
+func adminAudit(action, envID, detail string) platform.AuditEntry {
+	return platform.AuditEntry{Actor: "admin", Action: action, EnvID: envID, Detail: detail}
 }
 
 // newEnvironment creates an environment and returns it with its secret key,
 // which exists only here: the store keeps its hash.
-func (s *Server) newEnvironment(ctx context.Context, name string) (*hmacgate.Environment, string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 || !utf8.ValidString(name) {
-		return nil, "", invalid("name is required: 1 to 100 characters")
+func (s *Server) newEnvironment(ctx context.Context, name string) (*platform.Environment, string, error) {
+	name, err := checkName(name)
+	if err != nil {
+		return nil, "", err
 	}
-	secret := randomToken(prefixSecret, 32)
-	env := &hmacgate.Environment{
-		ID: randomToken("env_", 9), Name: name, PublicKey: randomToken(prefixPublic, 16),
-		SecretKeyHash: hashToken(secret), HMACMode: hmacgate.ModeOff, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
+	secret := web.RandomToken(prefixSecret, 32)
+	env := &platform.Environment{
+		ID: web.RandomToken("env_", 9), Name: name, PublicKey: web.RandomToken(prefixPublic, 16),
+		SecretKeyHash: hashToken(secret), HMACMode: platform.ModeOff, CreatedAt: s.now().UTC().Truncate(time.Millisecond),
 	}
-	a := adminAudit("environment.create", env.ID, "name "+quote(env.Name))
+	a := adminAudit("environment.create", env.ID, "name "+web.Quote(env.Name))
 	a.At = env.CreatedAt
 	if err := s.store.CreateEnvironment(ctx, env, a); err != nil {
+		if errors.Is(err, platform.ErrConflict) {
+			return nil, "", platform.ErrConflict.With("an environment named " + web.Quote(name) + " exists already: choose another name")
+		}
 		return nil, "", s.storeErr(err)
 	}
 	return env, secret, nil
@@ -60,7 +63,7 @@ func (s *Server) createEnvironment(w http.ResponseWriter, r *http.Request, _ *ca
 	}
 	out := envJSON(env)
 	out.SecretKey = secret // shown once; only its hash is stored
-	writeJSON(w, http.StatusCreated, out)
+	web.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -73,7 +76,7 @@ func (s *Server) listEnvironments(w http.ResponseWriter, r *http.Request, _ *cal
 	for _, e := range envs {
 		out = append(out, envJSON(e))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"environments": out})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"environments": out})
 	return nil
 }
 
@@ -82,7 +85,7 @@ func (s *Server) getEnvironment(w http.ResponseWriter, r *http.Request, _ *call)
 	if err != nil {
 		return s.storeErr(err)
 	}
-	writeJSON(w, http.StatusOK, envJSON(e))
+	web.WriteJSON(w, http.StatusOK, envJSON(e))
 	return nil
 }
 
@@ -130,17 +133,10 @@ func (s *Server) writeAudit(w http.ResponseWriter, r *http.Request, envID string
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"entries": out})
 	return nil
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, _ *call) error {
 	return s.writeAudit(w, r, r.URL.Query().Get("environment_id"))
-}
-
-func quote(s string) string {
-	if len(s) > 80 {
-		s = s[:80] + "…"
-	}
-	return `"` + strings.ToValidUTF8(s, "?") + `"`
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/seal"
 )
 
@@ -14,15 +15,15 @@ import (
 // kept in memory until a change invalidates it: the connect gate's refusals
 // never touch the database.
 type envState struct {
-	env          *hmacgate.Environment
+	env          *platform.Environment
 	keyring      *hmacgate.Keyring // nil when the environment has no key
-	keys         []hmacgate.StoredKey
-	integrations map[string]hmacgate.AuthMode
+	keys         []platform.StoredKey
+	integrations map[string]platform.AuthMode
 }
 
 // cache holds envStates by ID, public key and secret-key hash.
 type cache struct {
-	store  hmacgate.Store
+	store  platform.Store
 	sealer *seal.Sealer
 	now    func() time.Time
 
@@ -36,7 +37,7 @@ type cache struct {
 	publish func(envID string)
 }
 
-func newCache(store hmacgate.Store, sealer *seal.Sealer, now func() time.Time) *cache {
+func newCache(store platform.Store, sealer *seal.Sealer, now func() time.Time) *cache {
 	return &cache{store: store, sealer: sealer, now: now,
 		byID: map[string]*envState{}, byPublic: map[string]string{}, bySecret: map[[32]byte]string{}}
 }
@@ -44,7 +45,7 @@ func newCache(store hmacgate.Store, sealer *seal.Sealer, now func() time.Time) *
 // keyContext binds a sealed HMAC key to its row.
 func keyContext(envID, keyID string) string { return "hmac_key:" + envID + ":" + keyID }
 
-func (c *cache) lookup(ctx context.Context, id string, find func() (*hmacgate.Environment, error)) (*envState, error) {
+func (c *cache) lookup(ctx context.Context, id string, find func() (*platform.Environment, error)) (*envState, error) {
 	c.mu.RLock()
 	st, ok := c.byID[id]
 	gen := c.gen
@@ -72,7 +73,7 @@ func (c *cache) lookup(ctx context.Context, id string, find func() (*hmacgate.En
 
 // get returns the state of the environment with the given ID.
 func (c *cache) get(ctx context.Context, id string) (*envState, error) {
-	return c.lookup(ctx, id, func() (*hmacgate.Environment, error) { return c.store.Environment(ctx, id) })
+	return c.lookup(ctx, id, func() (*platform.Environment, error) { return c.store.Environment(ctx, id) })
 }
 
 // byPublicKey returns the state of the environment with the public key.
@@ -80,7 +81,7 @@ func (c *cache) byPublicKey(ctx context.Context, pk string) (*envState, error) {
 	c.mu.RLock()
 	id := c.byPublic[pk]
 	c.mu.RUnlock()
-	return c.lookup(ctx, id, func() (*hmacgate.Environment, error) { return c.store.EnvironmentByPublicKey(ctx, pk) })
+	return c.lookup(ctx, id, func() (*platform.Environment, error) { return c.store.EnvironmentByPublicKey(ctx, pk) })
 }
 
 // bySecretKey returns the state of the environment whose secret key is sk.
@@ -89,12 +90,12 @@ func (c *cache) bySecretKey(ctx context.Context, sk string) (*envState, error) {
 	c.mu.RLock()
 	id := c.bySecret[h]
 	c.mu.RUnlock()
-	return c.lookup(ctx, id, func() (*hmacgate.Environment, error) { return c.store.EnvironmentBySecretHash(ctx, h[:]) })
+	return c.lookup(ctx, id, func() (*platform.Environment, error) { return c.store.EnvironmentBySecretHash(ctx, h[:]) })
 }
 
 // load reads an environment's keys and integrations and opens its keys.
-func (c *cache) load(ctx context.Context, env *hmacgate.Environment) (*envState, error) {
-	st := &envState{env: env, integrations: map[string]hmacgate.AuthMode{}}
+func (c *cache) load(ctx context.Context, env *platform.Environment) (*envState, error) {
+	st := &envState{env: env, integrations: map[string]platform.AuthMode{}}
 	keys, err := c.store.HMACKeys(ctx, env.ID, c.now())
 	if err != nil {
 		return nil, err

@@ -11,7 +11,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +20,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
+	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/postgres"
 	"github.com/hmacgate/hmacgate/redisbus"
 	replayredis "github.com/hmacgate/hmacgate/replay/redis"
@@ -68,26 +69,32 @@ type Config struct {
 // Daemon is the running platform server: store, listeners, background work.
 // Tests start it in-process with Addr ":0"-style listen addresses.
 type Daemon struct {
-	cfg     Config
-	store   hmacgate.Store
-	redis   *redis.Client
-	server  *Server
-	api     *http.Server
-	admin   *http.Server
-	lns     []net.Listener
-	closeMu sync.Once
-	errc    chan error
+	cfg       Config
+	store     platform.Store
+	redis     *redis.Client
+	server    *Server
+	api       *http.Server
+	admin     *http.Server
+	reg       *prometheus.Registry
+	lns       []net.Listener
+	closeOnce sync.Once
+	errc      chan error
 }
 
-const masterKeyFile = "master.key"
-
-// settingMasterCheck holds a value sealed under the master key, to detect a
-// wrong master key at start instead of on the first request.
-const settingMasterCheck = "master_key_check"
-
 // Open prepares the daemon: data directory, master key, store, admin token,
-// listeners. It does not serve yet.
+// Redis, the server and its listeners. It does not serve yet. On an error,
+// whatever was opened is closed again.
 func Open(ctx context.Context, cfg Config) (*Daemon, error) {
+	d := &Daemon{cfg: cfg.withDefaults(), errc: make(chan error, 2)}
+	if err := d.open(ctx); err != nil {
+		_ = d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// withDefaults fills in the settings left empty.
+func (cfg Config) withDefaults() Config {
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:8080"
 	}
@@ -103,142 +110,148 @@ func Open(ctx context.Context, cfg Config) (*Daemon, error) {
 	if cfg.Stdout == nil {
 		cfg.Stdout = os.Stdout
 	}
-	d := &Daemon{cfg: cfg, errc: make(chan error, 2)}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+	return cfg
+}
+
+// open runs the steps of Open in order; each leaves what it opened in d.
+func (d *Daemon) open(ctx context.Context) error {
+	sealer, err := d.openSealer()
+	if err != nil {
+		return err
 	}
-	master, err := loadMasterKey(cfg)
+	if err := d.openStore(ctx, sealer); err != nil {
+		return err
+	}
+	if err := d.ensureAdminToken(ctx); err != nil {
+		return err
+	}
+	bus, guard, err := d.openRedis()
+	if err != nil {
+		return err
+	}
+	d.newServer(sealer, bus, guard)
+	return d.listen()
+}
+
+// usesDataDir reports whether anything lives in the data directory: the
+// SQLite database, or the master key file when the environment gives none.
+func (cfg Config) usesDataDir() bool { return cfg.DatabaseURL == "" || cfg.MasterKey == "" }
+
+// openSealer makes the data directory, when it is used, and loads the
+// master key.
+func (d *Daemon) openSealer() (*seal.Sealer, error) {
+	if d.cfg.usesDataDir() {
+		if err := os.MkdirAll(d.cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+	}
+	master, err := loadMasterKey(d.cfg)
 	if err != nil {
 		return nil, err
 	}
-	sealer, err := seal.New(master)
+	return seal.New(master)
+}
+
+// openStore opens the store and checks that the master key opens its
+// secrets.
+func (d *Daemon) openStore(ctx context.Context, sealer *seal.Sealer) error {
+	store, err := OpenStore(ctx, d.cfg)
 	if err != nil {
-		return nil, err
-	}
-	store, err := OpenStore(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		return fmt.Errorf("open store: %w", err)
 	}
 	d.store = store
-	if err := checkMasterKey(ctx, store, sealer); err != nil {
-		store.Close()
-		return nil, err
-	}
-	tok, err := EnsureAdminToken(ctx, store, cfg.AdminToken)
+	return checkMasterKey(ctx, store, sealer)
+}
+
+// ensureAdminToken makes the admin token on the first start and prints it
+// once, or sets the one the configuration gives.
+func (d *Daemon) ensureAdminToken(ctx context.Context) error {
+	tok, err := EnsureAdminToken(ctx, d.store, d.cfg.AdminToken)
 	if err != nil {
-		store.Close()
-		return nil, fmt.Errorf("admin token: %w", err)
+		return fmt.Errorf("admin token: %w", err)
 	}
 	if tok != "" {
-		fmt.Fprintf(cfg.Stdout, "admin token: %s\n", tok)
+		fmt.Fprintf(d.cfg.Stdout, "admin token: %s\n", tok)
 	}
-	var bus Bus
-	var guard hmacgate.ReplayGuard
-	if cfg.RedisURL != "" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			store.Close()
-			return nil, fmt.Errorf("--redis-url: %w", err)
-		}
-		d.redis = redis.NewClient(opts)
-		bus = redisbus.New(d.redis, "")
-		guard = replayredis.New(d.redis, "")
+	return nil
+}
+
+// openRedis connects to Redis when it is configured: the bus that carries
+// cache invalidations and the shared replay guard. Both are nil without it.
+func (d *Daemon) openRedis() (Bus, hmacgate.ReplayGuard, error) {
+	if d.cfg.RedisURL == "" {
+		return nil, nil, nil
 	}
-	refresh := cfg.RefreshEvery
-	if refresh == 0 && cfg.DatabaseURL != "" {
+	opts, err := redis.ParseURL(d.cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--redis-url: %w", err)
+	}
+	d.redis = redis.NewClient(opts)
+	return redisbus.New(d.redis, ""), replayredis.New(d.redis, ""), nil
+}
+
+// newServer makes the API server with its metrics registry.
+func (d *Daemon) newServer(sealer *seal.Sealer, bus Bus, guard hmacgate.ReplayGuard) {
+	refresh := d.cfg.RefreshEvery
+	if refresh == 0 && d.cfg.DatabaseURL != "" {
 		refresh = 5 * time.Second
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	d.server = New(Options{Store: store, Sealer: sealer, Logger: cfg.Logger, Registry: reg, Now: cfg.Now,
-		DeliveryAllow: cfg.DeliveryAllow, Bus: bus, RefreshEvery: refresh, Replay: guard, SessionTTL: cfg.SessionTTL})
+	d.reg = prometheus.NewRegistry()
+	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d.server = New(Options{Store: d.store, Sealer: sealer, Logger: d.cfg.Logger, Registry: d.reg, Now: d.cfg.Now,
+		DeliveryAllow: d.cfg.DeliveryAllow, Bus: bus, RefreshEvery: refresh, Replay: guard, SessionTTL: d.cfg.SessionTTL})
+}
 
-	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+// listen opens the API's listener, and the admin listener when configured
+// (/metrics moves there).
+func (d *Daemon) listen() error {
+	metricsHandler := promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{})
 	apiMux := http.NewServeMux()
 	apiMux.Handle("/", d.server.Handler())
-	if cfg.AdminListen == "" {
+	if d.cfg.AdminListen == "" {
 		apiMux.Handle("GET /metrics", metricsHandler)
 	}
 	d.api = &http.Server{Handler: apiMux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 32 << 10}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := listenOn(d.cfg.Listen, "--listen (HMACGATE_LISTEN)")
 	if err != nil {
-		d.Close()
-		return nil, err
+		return err
 	}
 	d.lns = append(d.lns, ln)
-	if cfg.AdminListen != "" {
-		adminMux := http.NewServeMux()
-		adminMux.Handle("GET /metrics", metricsHandler)
-		adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
-		d.admin = &http.Server{Handler: adminMux, ReadHeaderTimeout: 10 * time.Second}
-		aln, err := net.Listen("tcp", cfg.AdminListen)
-		if err != nil {
-			d.Close()
-			return nil, err
-		}
-		d.lns = append(d.lns, aln)
+	if d.cfg.AdminListen == "" {
+		return nil
 	}
-	return d, nil
+	adminMux := http.NewServeMux()
+	adminMux.Handle("GET /metrics", metricsHandler)
+	adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	d.admin = &http.Server{Handler: adminMux, ReadHeaderTimeout: 10 * time.Second}
+	aln, err := listenOn(d.cfg.AdminListen, "--admin-listen (HMACGATE_ADMIN_LISTEN)")
+	if err != nil {
+		return err
+	}
+	d.lns = append(d.lns, aln)
+	return nil
+}
+
+// listenOn opens a TCP listener; its error names the setting that chose the
+// address, so that a port in use says how to pick another.
+func listenOn(addr, setting string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w; if another program uses it, choose another address with %s", addr, err, setting)
+	}
+	return ln, nil
 }
 
 // OpenStore opens PostgreSQL when a database URL is given, else SQLite in
 // the data directory.
-func OpenStore(ctx context.Context, cfg Config) (hmacgate.Store, error) {
+func OpenStore(ctx context.Context, cfg Config) (platform.Store, error) {
 	if cfg.DatabaseURL != "" {
 		return postgres.Open(ctx, cfg.DatabaseURL)
 	}
 	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "hmacgate.db"))
-}
-
-func loadMasterKey(cfg Config) (hmacgate.Key, error) {
-	if cfg.MasterKey != "" {
-		k, err := hmacgate.ParseKey(cfg.MasterKey)
-		if err != nil || k.Weak() {
-			return hmacgate.Key{}, errors.New("HMACGATE_MASTER_KEY must be at least 32 bytes; make one with hmacgate keygen")
-		}
-		return k, nil
-	}
-	path := filepath.Join(cfg.DataDir, masterKeyFile)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		k := hmacgate.GenerateKey()
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return hmacgate.Key{}, fmt.Errorf("create master key file: %w", err)
-		}
-		if _, err := f.WriteString(k.Reveal() + "\n"); err != nil {
-			f.Close()
-			return hmacgate.Key{}, err
-		}
-		if err := f.Close(); err != nil {
-			return hmacgate.Key{}, err
-		}
-		return k, nil
-	}
-	if err != nil {
-		return hmacgate.Key{}, fmt.Errorf("read master key file: %w", err)
-	}
-	k, err := hmacgate.ParseKey(strings.TrimRight(string(b), "\r\n"))
-	if err != nil || k.Weak() {
-		return hmacgate.Key{}, fmt.Errorf("%s must hold a key of at least 32 bytes", path)
-	}
-	return k, nil
-}
-
-func checkMasterKey(ctx context.Context, store hmacgate.Store, sealer *seal.Sealer) error {
-	const want = "hmacgate master key check"
-	sealed, err := store.Setting(ctx, settingMasterCheck)
-	if errors.Is(err, hmacgate.ErrNotFound) {
-		return store.SetSetting(ctx, settingMasterCheck, sealer.Seal([]byte(want), settingMasterCheck), hmacgate.AuditEntry{})
-	}
-	if err != nil {
-		return err
-	}
-	if plain, err := sealer.Open(sealed, settingMasterCheck); err != nil || string(plain) != want {
-		return errors.New("the master key does not open this database's secrets: use the master key it was created with (HMACGATE_MASTER_KEY or the data dir's master.key)")
-	}
-	return nil
 }
 
 // Addr returns the API's listen address (useful with port 0).
@@ -256,7 +269,7 @@ func (d *Daemon) AdminAddr() string {
 func (d *Daemon) Server() *Server { return d.server }
 
 // Store returns the daemon's store.
-func (d *Daemon) Store() hmacgate.Store { return d.store }
+func (d *Daemon) Store() platform.Store { return d.store }
 
 // Run serves until ctx is done, then shuts down gracefully: in-flight
 // requests finish (up to ShutdownTimeout), report counts are flushed, the
@@ -266,7 +279,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.admin != nil {
 		go func() { d.errc <- ignoreClosed(d.admin.Serve(d.lns[1])) }()
 	}
-	d.cfg.Logger.Info("serving", "listen", d.Addr(), "admin", d.AdminAddr(), "data_dir", d.cfg.DataDir)
+	d.cfg.Logger.Info("serving", d.servingAttrs()...)
 	var err error
 	select {
 	case <-ctx.Done():
@@ -276,6 +289,27 @@ func (d *Daemon) Run(ctx context.Context) error {
 		err = cerr
 	}
 	return err
+}
+
+// servingAttrs describe what the daemon serves, and with what, for the log
+// line at start: only what is in use.
+func (d *Daemon) servingAttrs() []any {
+	attrs := []any{"listen", d.Addr()}
+	if a := d.AdminAddr(); a != "" {
+		attrs = append(attrs, "admin_listen", a)
+	}
+	if d.cfg.DatabaseURL != "" {
+		attrs = append(attrs, "store", "postgres")
+	} else {
+		attrs = append(attrs, "store", "sqlite")
+	}
+	if d.cfg.usesDataDir() {
+		attrs = append(attrs, "data_dir", d.cfg.DataDir)
+	}
+	if d.redis != nil {
+		attrs = append(attrs, "redis", true)
+	}
+	return attrs
 }
 
 func ignoreClosed(err error) error {
@@ -288,7 +322,7 @@ func ignoreClosed(err error) error {
 // Close shuts the daemon down gracefully; it is safe to call more than once.
 func (d *Daemon) Close() error {
 	var err error
-	d.closeMu.Do(func() {
+	d.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), d.cfg.ShutdownTimeout)
 		defer cancel()
 		if d.api != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,18 +11,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // envAudit is the audit entry of a change to the call's environment, made
 // by the call's actor: the environment's secret key or the console's admin.
-func envAudit(c *call, action, detail string) hmacgate.AuditEntry {
+func envAudit(c *call, action, detail string) platform.AuditEntry {
 	actor := c.actor
 	if actor == "" {
 		actor = "env:" + c.env.env.ID
 	}
-	return hmacgate.AuditEntry{Actor: actor, EnvID: c.env.env.ID, Action: action, Detail: detail}
+	return platform.AuditEntry{Actor: actor, EnvID: c.env.env.ID, Action: action, Detail: detail}
 }
 
 func (s *Server) currentEnvironment(w http.ResponseWriter, _ *http.Request, c *call) error {
@@ -29,7 +33,7 @@ func (s *Server) currentEnvironment(w http.ResponseWriter, _ *http.Request, c *c
 		environmentJSON
 		Keys int `json:"hmac_keys"`
 	}{envJSON(c.env.env), len(c.env.keys)}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -41,6 +45,24 @@ func (s *Server) envAudit(w http.ResponseWriter, r *http.Request, c *call) error
 // digest joins IDs with ':'), nothing a URL path would mangle.
 var integrationID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
+// checkIntegrationID says what is wrong with an integration ID, in words
+// rather than the pattern.
+func checkIntegrationID(id string) error {
+	const rule = "use 1 to 64 lower-case letters, digits, '.', '_' and '-', starting with a letter or digit; " +
+		"never ':', which joins the IDs in the signed message"
+	switch {
+	case id == "":
+		return required("id", rule)
+	case len(id) > 64:
+		return badField("id", fmt.Sprintf("is longer than 64 characters (it has %d)", utf8.RuneCountInString(id)), rule)
+	case strings.Contains(id, ":"):
+		return badField("id", "contains ':'", rule)
+	case !integrationID.MatchString(id):
+		return badField("id", "has a character that is not allowed", rule)
+	}
+	return nil
+}
+
 type integrationJSON struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
@@ -48,34 +70,31 @@ type integrationJSON struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// integrationInput is what creates an integration, from the API or the console.
-type integrationInput struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	AuthMode string `json:"auth_mode"`
-}
-
 // addIntegration checks and stores a new integration of the call's
 // environment.
-func (s *Server) addIntegration(ctx context.Context, c *call, in integrationInput) (*hmacgate.Integration, error) {
-	if !integrationID.MatchString(in.ID) {
-		return nil, invalid("id must match [a-z0-9][a-z0-9._-]{0,63} (no ':')")
+func (s *Server) addIntegration(ctx context.Context, c *call, in platform.IntegrationInput) (*platform.Integration, error) {
+	if err := checkIntegrationID(in.ID); err != nil {
+		return nil, err
 	}
+	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
 		in.Name = in.ID
 	}
-	if len(in.Name) > 100 {
-		return nil, invalid("name is longer than 100 characters")
+	if err := checkLine("name", in.Name, 100, false); err != nil {
+		return nil, err
 	}
-	mode := hmacgate.AuthMode(in.AuthMode)
+	mode := platform.AuthMode(in.AuthMode)
 	if in.AuthMode == "" {
-		mode = hmacgate.AuthNone
+		mode = platform.AuthNone
 	}
 	if !mode.Valid() {
-		return nil, invalid(`auth_mode must be "none", "api_key" or "basic"`)
+		return nil, badField("auth_mode", `must be "none", "api_key" or "basic"`, "")
 	}
-	it := &hmacgate.Integration{EnvID: c.env.env.ID, ID: in.ID, Name: in.Name, AuthMode: mode, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	it := &platform.Integration{EnvID: c.env.env.ID, ID: in.ID, Name: in.Name, AuthMode: mode, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
 	if err := s.store.CreateIntegration(ctx, it, envAudit(c, "integration.create", in.ID)); err != nil {
+		if errors.Is(err, platform.ErrConflict) {
+			return nil, platform.ErrConflict.With("an integration with the id " + web.Quote(in.ID) + " exists already: choose another id")
+		}
 		return nil, s.storeErr(err)
 	}
 	s.cache.invalidate(c.env.env.ID)
@@ -83,7 +102,7 @@ func (s *Server) addIntegration(ctx context.Context, c *call, in integrationInpu
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in integrationInput
+	var in platform.IntegrationInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -91,7 +110,7 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request, c *ca
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
+	web.WriteJSON(w, http.StatusCreated, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
 	return nil
 }
 
@@ -104,7 +123,7 @@ func (s *Server) listIntegrations(w http.ResponseWriter, r *http.Request, c *cal
 	for _, it := range ins {
 		out = append(out, integrationJSON{it.ID, it.Name, string(it.AuthMode), it.CreatedAt})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"integrations": out})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"integrations": out})
 	return nil
 }
 
@@ -116,19 +135,19 @@ type connJSON struct {
 	Credentials   map[string]string `json:"credentials,omitempty"`
 }
 
-func connectionJSON(c *hmacgate.Connection, creds map[string]string) connJSON {
+func connectionJSON(c *platform.Connection, creds map[string]string) connJSON {
 	return connJSON{c.IntegrationID, c.ConnectionID, c.CreatedAt, c.UpdatedAt, creds}
 }
 
 // connectionFilter reads a connection listing's parameters: integration,
 // search, after (the cursor) and limit (1 to 500, default 50).
-func connectionFilter(envID string, q url.Values) (hmacgate.ConnectionFilter, error) {
-	f := hmacgate.ConnectionFilter{EnvID: envID, IntegrationID: q.Get("integration"), Search: q.Get("search"),
+func connectionFilter(envID string, q url.Values) (platform.ConnectionFilter, error) {
+	f := platform.ConnectionFilter{EnvID: envID, IntegrationID: q.Get("integration"), Search: q.Get("search"),
 		After: q.Get("after"), Limit: 50}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			return f, invalid("limit must be 1 to 500")
+			return f, badField("limit", "must be a number from 1 to 500", "")
 		}
 		f.Limit = n
 	}
@@ -137,7 +156,7 @@ func connectionFilter(envID string, q url.Values) (hmacgate.ConnectionFilter, er
 
 // connectionPage returns one page of connections and the cursor of the
 // next page ("" on the last one).
-func (s *Server) connectionPage(ctx context.Context, f hmacgate.ConnectionFilter) ([]*hmacgate.Connection, string, error) {
+func (s *Server) connectionPage(ctx context.Context, f platform.ConnectionFilter) ([]*platform.Connection, string, error) {
 	limit := f.Limit
 	f.Limit++ // one more tells whether a next page exists
 	list, err := s.store.Connections(ctx, f)
@@ -166,7 +185,7 @@ func (s *Server) listConnections(w http.ResponseWriter, r *http.Request, c *call
 	for _, cn := range list {
 		out = append(out, connectionJSON(cn, nil))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"connections": out, "next": next})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"connections": out, "next": next})
 	return nil
 }
 
@@ -176,17 +195,31 @@ func (s *Server) getConnection(w http.ResponseWriter, r *http.Request, c *call) 
 		return s.storeErr(err)
 	}
 	var creds map[string]string
-	if r.URL.Query().Get("include_credentials") == "true" && cn.SealedCredentials != nil {
-		plain, err := s.sealer.Open(cn.SealedCredentials, connContext(cn.EnvID, cn.IntegrationID, cn.ConnectionID))
-		if err != nil {
-			return s.unavailable(err)
-		}
-		if err := json.Unmarshal(plain, &creds); err != nil {
-			return s.unavailable(err)
+	if r.URL.Query().Get("include_credentials") == "true" {
+		if creds, err = s.openCredentials(cn); err != nil {
+			return err
 		}
 	}
-	writeJSON(w, http.StatusOK, connectionJSON(cn, creds))
+	web.WriteJSON(w, http.StatusOK, connectionJSON(cn, creds))
 	return nil
+}
+
+// openCredentials unseals a connection's credentials; nil when it has none.
+// A seal that does not open (a wrong master key, a row moved to another
+// connection) is a 503, never an empty answer.
+func (s *Server) openCredentials(cn *platform.Connection) (map[string]string, error) {
+	if cn.SealedCredentials == nil {
+		return nil, nil
+	}
+	plain, err := s.sealer.Open(cn.SealedCredentials, connContext(cn.EnvID, cn.IntegrationID, cn.ConnectionID))
+	if err != nil {
+		return nil, s.unavailable(err)
+	}
+	var creds map[string]string
+	if err := json.Unmarshal(plain, &creds); err != nil {
+		return nil, s.unavailable(err)
+	}
+	return creds, nil
 }
 
 // removeConnection deletes a connection of the call's environment.
@@ -207,38 +240,6 @@ func (s *Server) deleteConnection(w http.ResponseWriter, r *http.Request, c *cal
 	return nil
 }
 
-type keyJSON struct {
-	ID        string     `json:"id"`
-	Key       string     `json:"key,omitempty"` // only in the response that creates it
-	Status    string     `json:"status"`        // "current" or "retiring"
-	RetiresAt *time.Time `json:"retires_at,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-}
-
-func keysJSON(keys []hmacgate.StoredKey) []keyJSON {
-	out := make([]keyJSON, 0, len(keys))
-	for _, k := range keys {
-		j := keyJSON{ID: k.ID, Status: "current", CreatedAt: k.CreatedAt}
-		if !k.RetiresAt.IsZero() {
-			t := k.RetiresAt
-			j.Status, j.RetiresAt = "retiring", &t
-		}
-		out = append(out, j)
-	}
-	return out
-}
-
-// newKey is an HMAC key just made: the only time its value is at hand.
-type newKey struct {
-	ID        string
-	Key       hmacgate.Key
-	CreatedAt time.Time
-	// RetirePreviousAt is when the keys that were current stop working.
-	RetirePreviousAt time.Time
-	// Keys are the environment's keys now, newest first.
-	Keys []hmacgate.StoredKey
-}
-
 // retireTime reads when the previous keys retire: "" (the default delay),
 // "now", an RFC 3339 time or a duration from now.
 func (s *Server) retireTime(raw string, now time.Time) (time.Time, error) {
@@ -252,7 +253,7 @@ func (s *Server) retireTime(raw string, now time.Time) (time.Time, error) {
 		if err != nil {
 			d, derr := time.ParseDuration(v)
 			if derr != nil || d < 0 {
-				return time.Time{}, invalid(`retire_previous_at must be "now", an RFC 3339 time or a duration such as "24h"`)
+				return time.Time{}, badField("retire_previous_at", `must be "now", an RFC 3339 time or a duration`, `such as "24h" or "2026-11-27T12:00:00Z"`)
 			}
 			t = now.Add(d)
 		}
@@ -267,13 +268,13 @@ func (s *Server) retireTime(raw string, now time.Time) (time.Time, error) {
 // supplied one (at least MinKeyLen bytes) or, when supplied is nil, a
 // generated one. The previous keys retire at retirePrevious (see
 // retireTime). The key is sealed before it is stored.
-func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, retirePrevious string) (*newKey, error) {
+func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, retirePrevious string) (*platform.NewKey, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	var key hmacgate.Key
 	if supplied != nil {
-		k, err := hmacgate.ParseKey(*supplied)
-		if err != nil || k.Weak() {
-			return nil, invalid(fmt.Sprintf("a supplied key must be at least %d bytes; omit key to have one generated", hmacgate.MinKeyLen))
+		k, err := parseSuppliedKey(*supplied)
+		if err != nil {
+			return nil, err
 		}
 		key = k
 	} else {
@@ -283,10 +284,17 @@ func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, reti
 	if err != nil {
 		return nil, err
 	}
-	id := randomToken("key_", 9)
-	sk := &hmacgate.StoredKey{ID: id, EnvID: c.env.env.ID, CreatedAt: now,
+	before, err := s.store.HMACKeys(ctx, c.env.env.ID, now)
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	id := web.RandomToken("key_", 9)
+	sk := &platform.StoredKey{ID: id, EnvID: c.env.env.ID, CreatedAt: now,
 		Sealed: s.sealer.Seal([]byte(key.Reveal()), keyContext(c.env.env.ID, id))}
-	detail := "key " + id + "; previous keys retire at " + retire.Format(time.RFC3339)
+	detail := "key " + id + " (the first)"
+	if len(before) > 0 {
+		detail = "key " + id + "; previous keys retire at " + retire.Format(time.RFC3339)
+	}
 	if err := s.store.AddHMACKey(ctx, sk, retire, envAudit(c, "hmac.key.create", detail)); err != nil {
 		return nil, s.storeErr(err)
 	}
@@ -295,7 +303,24 @@ func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, reti
 	if err != nil {
 		return nil, s.storeErr(err)
 	}
-	return &newKey{ID: id, Key: key, CreatedAt: now, RetirePreviousAt: retire, Keys: keys}, nil
+	return &platform.NewKey{ID: id, Key: key, CreatedAt: now, RetirePreviousAt: retire, Keys: keys}, nil
+}
+
+// maxKeyLen bounds a supplied HMAC key.
+const maxKeyLen = 1024
+
+// parseSuppliedKey checks a key the caller supplies. Its length is stated,
+// the key itself never.
+func parseSuppliedKey(raw string) (hmacgate.Key, error) {
+	const fix = "use a key of at least 32 bytes, or leave key out to have one generated"
+	if len(raw) > maxKeyLen {
+		return hmacgate.Key{}, badField("key", fmt.Sprintf("is longer than %d bytes (it has %d)", maxKeyLen, len(raw)), fix)
+	}
+	k, err := hmacgate.ParseKey(raw)
+	if err != nil || k.Weak() {
+		return hmacgate.Key{}, badField("key", fmt.Sprintf("is shorter than %d bytes (it has %d)", hmacgate.MinKeyLen, len(raw)), fix)
+	}
+	return k, nil
 }
 
 func (s *Server) createHMACKey(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -310,8 +335,8 @@ func (s *Server) createHMACKey(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": k.ID, "key": k.Key.Reveal(), "created_at": k.CreatedAt, "keys": keysJSON(k.Keys),
+	web.WriteJSON(w, http.StatusCreated, map[string]any{
+		"id": k.ID, "key": k.Key.Reveal(), "created_at": k.CreatedAt, "keys": platform.KeyInfos(k.Keys),
 		"warning": "store this key now: it is shown only once and cannot be read back",
 	})
 	return nil
@@ -322,24 +347,27 @@ func (s *Server) listHMACKeys(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return s.storeErr(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"keys": keysJSON(keys)})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"keys": platform.KeyInfos(keys)})
 	return nil
 }
 
 // checkMode says whether the call's environment may switch to the mode
 // named raw: it must be a mode, and report and enforce need a key.
-func (s *Server) checkMode(ctx context.Context, c *call, raw string) (hmacgate.HMACMode, error) {
-	mode := hmacgate.HMACMode(raw)
-	if !mode.Valid() {
-		return "", invalid(`mode must be "off", "report" or "enforce"`)
+func (s *Server) checkMode(ctx context.Context, c *call, raw string) (platform.HMACMode, error) {
+	mode := platform.HMACMode(raw)
+	if raw == "" {
+		return "", required("mode", `"off", "report" or "enforce"`)
 	}
-	if mode != hmacgate.ModeOff {
+	if !mode.Valid() {
+		return "", badField("mode", `must be "off", "report" or "enforce"`, "")
+	}
+	if mode != platform.ModeOff {
 		keys, err := s.store.HMACKeys(ctx, c.env.env.ID, s.now())
 		if err != nil {
 			return "", s.storeErr(err)
 		}
 		if len(keys) == 0 {
-			return "", hmacgate.ErrNoKey
+			return "", platform.ErrNoKey
 		}
 	}
 	return mode, nil
@@ -347,7 +375,7 @@ func (s *Server) checkMode(ctx context.Context, c *call, raw string) (hmacgate.H
 
 // changeMode switches the call's environment to the mode named raw and
 // returns the mode it had.
-func (s *Server) changeMode(ctx context.Context, c *call, raw string) (previous hmacgate.HMACMode, err error) {
+func (s *Server) changeMode(ctx context.Context, c *call, raw string) (previous platform.HMACMode, err error) {
 	mode, err := s.checkMode(ctx, c, raw)
 	if err != nil {
 		return "", err
@@ -371,30 +399,13 @@ func (s *Server) setHMACMode(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"mode": in.Mode, "previous": string(previous)})
+	web.WriteJSON(w, http.StatusOK, map[string]string{"mode": in.Mode, "previous": string(previous)})
 	return nil
-}
-
-type hourJSON struct {
-	Hour    time.Time `json:"hour"`
-	Valid   int64     `json:"valid"`
-	Missing int64     `json:"missing"`
-	Invalid int64     `json:"invalid"`
-}
-
-// Report is the last 24 hours of connect-call verdicts, hour by hour.
-type Report struct {
-	Mode    string     `json:"mode"`
-	Hours   []hourJSON `json:"hours"`
-	Valid   int64      `json:"valid"`
-	Missing int64      `json:"missing"`
-	Invalid int64      `json:"invalid"`
-	Verdict string     `json:"verdict"`
 }
 
 // buildReport builds the 24-hour report of an environment, counting the
 // calls not yet flushed to the store.
-func (s *Server) buildReport(ctx context.Context, st *envState) (*Report, error) {
+func (s *Server) buildReport(ctx context.Context, st *envState) (*platform.Report, error) {
 	s.report.Flush(ctx)
 	end := s.now().UTC().Truncate(time.Hour)
 	start := end.Add(-23 * time.Hour)
@@ -402,21 +413,21 @@ func (s *Server) buildReport(ctx context.Context, st *envState) (*Report, error)
 	if err != nil {
 		return nil, s.storeErr(err)
 	}
-	by := map[int64]hmacgate.ReportCount{}
+	by := map[int64]platform.ReportCount{}
 	for _, rc := range rows {
 		by[rc.Hour.Unix()] = rc
 	}
-	rep := &Report{Mode: string(st.env.HMACMode)}
+	rep := &platform.Report{Mode: string(st.env.HMACMode)}
 	for h := start; !h.After(end); h = h.Add(time.Hour) {
 		rc := by[h.Unix()]
-		rep.Hours = append(rep.Hours, hourJSON{h, rc.Valid, rc.Missing, rc.Invalid})
+		rep.Hours = append(rep.Hours, platform.ReportHour{Hour: h, Valid: rc.Valid, Missing: rc.Missing, Invalid: rc.Invalid})
 		rep.Valid, rep.Missing, rep.Invalid = rep.Valid+rc.Valid, rep.Missing+rc.Missing, rep.Invalid+rc.Invalid
 	}
 	rep.Verdict = verdictText(rep)
 	return rep, nil
 }
 
-func verdictText(r *Report) string {
+func verdictText(r *platform.Report) string {
 	total := r.Valid + r.Missing + r.Invalid
 	bad := r.Missing + r.Invalid
 	switch {
@@ -424,7 +435,7 @@ func verdictText(r *Report) string {
 		return "No connect calls with a key to check against in the last 24 h: make some calls in report mode before switching to enforce."
 	case bad == 0:
 		return fmt.Sprintf("All %d connect calls in the last 24 h had a valid digest: switching to enforce would reject none of them.", total)
-	case r.Mode == string(hmacgate.ModeEnforce):
+	case r.Mode == string(platform.ModeEnforce):
 		return fmt.Sprintf("%d of %d connect calls in the last 24 h were refused: %d had no digest and %d a wrong one.", bad, total, r.Missing, r.Invalid)
 	}
 	return fmt.Sprintf("%d of %d connect calls in the last 24 h had no digest (%d) or a wrong one (%d): switching to enforce would reject them.",
@@ -436,6 +447,6 @@ func (s *Server) hmacReport(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, rep)
+	web.WriteJSON(w, http.StatusOK, rep)
 	return nil
 }

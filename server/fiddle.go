@@ -1,7 +1,7 @@
 package server
 
 import (
-	"net"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/order"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // The fiddle checks a signed order for anyone, without login: paste the
@@ -18,46 +20,27 @@ import (
 // stored and nothing of the request is logged; the secrets live only for
 // the request.
 
-type fiddleRequest struct {
-	Secrets   []string          `json:"secrets"`
-	Orderdata string            `json:"orderdata"`
-	Signature string            `json:"hmacsignature"`
-	Body      string            `json:"body"` // a whole form body instead of the two fields
-	Now       string            `json:"now"`  // RFC 3339 or Unix ms; default: the server's clock
-	MaxAge    string            `json:"max_age"`
-	MaxFuture string            `json:"max_future"`
-	Expect    map[string]string `json:"expect"`
-}
-
-type fiddleResponse struct {
-	Valid    bool             `json:"valid"`
-	Code     string           `json:"code,omitempty"`
-	Message  string           `json:"message"`
-	Findings []string         `json:"findings"`
-	KeyIndex int              `json:"key_index"`
-	Order    *order.OrderData `json:"order,omitempty"`
-}
-
 // fiddleAllowed applies the fiddle's rate limit to the request's client.
 // It comes before the body is read, so a flood costs no parsing.
 func (s *Server) fiddleAllowed(r *http.Request) error {
-	if !s.limiter.allow(clientIP(r), s.now()) {
-		return hmacgate.ErrRateLimited
+	if !s.limiter.allow(web.ClientIP(r), s.now()) {
+		return platform.ErrRateLimited
 	}
 	return nil
 }
 
 // runFiddle checks a signed order and diagnoses it: the fiddle of the API
 // and of the console.
-func (s *Server) runFiddle(in *fiddleRequest) (*fiddleResponse, error) {
+func (s *Server) runFiddle(in *platform.FiddleRequest) (*platform.FiddleResult, error) {
 	if len(in.Secrets) == 0 || len(in.Secrets) > 5 {
-		return nil, invalid("give 1 to 5 secrets: the current one first, then older ones")
+		return nil, badField("secrets", fmt.Sprintf("must hold 1 to 5 secrets (it has %d)", len(in.Secrets)),
+			"the current one first, then older ones")
 	}
 	keys := make([]hmacgate.Key, 0, len(in.Secrets))
-	for _, sec := range in.Secrets {
+	for i, sec := range in.Secrets {
 		k, err := hmacgate.ParseKey(sec)
 		if err != nil {
-			return nil, invalid("a secret is empty")
+			return nil, badField("secrets", fmt.Sprintf("has an empty secret (number %d)", i+1), "give each secret in full, hgk_ prefix included")
 		}
 		keys = append(keys, k)
 	}
@@ -66,19 +49,19 @@ func (s *Server) runFiddle(in *fiddleRequest) (*fiddleResponse, error) {
 	if in.Now != "" {
 		t, err := parseTime(in.Now)
 		if err != nil {
-			return nil, invalid(`now must be RFC 3339 (2026-01-01T00:00:00Z) or Unix milliseconds`)
+			return nil, badField("now", "must be an RFC 3339 time or Unix milliseconds", "such as 2026-01-01T00:00:00Z or 1767225600000")
 		}
 		now = t
 	}
 	v.Now = func() time.Time { return now }
 	for _, f := range []struct {
-		raw string
-		dst *time.Duration
-	}{{in.MaxAge, &v.MaxAge}, {in.MaxFuture, &v.MaxFuture}} {
+		name, raw string
+		dst       *time.Duration
+	}{{"max_age", in.MaxAge, &v.MaxAge}, {"max_future", in.MaxFuture, &v.MaxFuture}} {
 		if f.raw != "" {
 			d, err := time.ParseDuration(f.raw)
 			if err != nil || d <= 0 {
-				return nil, invalid("max_age and max_future are positive durations such as 5m")
+				return nil, badField(f.name, "must be a positive duration", `such as "5m"`)
 			}
 			*f.dst = d
 		}
@@ -93,7 +76,7 @@ func (s *Server) runFiddle(in *fiddleRequest) (*fiddleResponse, error) {
 	} else {
 		d = v.ExplainForm(url.Values{order.FieldOrderdata: {in.Orderdata}, order.FieldSignature: {in.Signature}}, expect)
 	}
-	out := &fiddleResponse{Valid: d.Code == "", Code: d.Code, Message: d.Message, Findings: d.Findings, KeyIndex: d.KeyIndex}
+	out := &platform.FiddleResult{Valid: d.Code == "", Code: d.Code, Message: d.Message, Findings: d.Findings, KeyIndex: d.KeyIndex}
 	if out.Findings == nil {
 		out.Findings = []string{}
 	}
@@ -108,7 +91,7 @@ func (s *Server) fiddle(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err := s.fiddleAllowed(r); err != nil {
 		return err
 	}
-	var in fiddleRequest
+	var in platform.FiddleRequest
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -116,7 +99,7 @@ func (s *Server) fiddle(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -125,16 +108,6 @@ func parseTime(s string) (time.Time, error) {
 		return time.UnixMilli(ms), nil
 	}
 	return time.Parse(time.RFC3339Nano, s)
-}
-
-// clientIP is the peer address of the request. X-Forwarded-For is not
-// trusted: behind a proxy, limit there.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // rateLimiter is a token bucket per client, bounded in memory.

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -9,9 +10,13 @@ import (
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/connect"
 	"github.com/hmacgate/hmacgate/internal/testenv"
+	"github.com/hmacgate/hmacgate/server"
 )
 
-func digest(t *testing.T, key, integration, connection string) string {
+// RouteInfo is a route of the server's table.
+type RouteInfo = server.RouteInfo
+
+func digest(t testing.TB, key, integration, connection string) string {
 	t.Helper()
 	d, err := connect.Digest(hmacgate.MustParseKey(key), integration, connection)
 	if err != nil {
@@ -22,52 +27,80 @@ func digest(t *testing.T, key, integration, connection string) string {
 
 // fillPath puts concrete values into a route pattern.
 func fillPath(p string) string {
-	return strings.NewReplacer("{integration}", "github", "{connection}", "user-1", "{id}", "env_x").Replace(p)
+	return strings.NewReplacer("{integration}", "github", "{connection}", "user-1", "{connectionId}", "user-1",
+		"{key}", "github", "{id}", "env_x").Replace(p)
+}
+
+// gateProbe is what a connect call on the route needs to create a
+// connection, except a valid digest: the integration of the route's auth
+// mode and a body with the credentials, in the route's shape.
+func gateProbe(pattern, publicKey, connection string) (integration, body string) {
+	switch {
+	case strings.HasPrefix(pattern, "/nango/api-auth/basic/"):
+		return "basic", `{"username":"u","password":"p"}`
+	case strings.HasPrefix(pattern, "/nango/auth/unauthenticated/"):
+		return "plain", ""
+	case strings.HasPrefix(pattern, "/nango/"):
+		return "github", `{"apiKey":"k"}`
+	}
+	return "github", `{"public_key":"` + publicKey + `","connection_id":"` + connection + `","credentials":{"api_key":"k"}}`
 }
 
 // TestGateOnEveryConnectionRoute walks the route table: every route marked
 // as creating connections refuses a missing or wrong digest under enforce,
-// and no route at all creates a connection without a valid digest.
+// no route at all creates a connection without a valid digest, and every
+// marked route creates one with a valid digest (so the probes above were
+// complete calls that only the gate stopped).
 func TestGateOnEveryConnectionRoute(t *testing.T) {
 	ts := startServer(t)
 	e := ts.newEnv("gate")
+	if code, b := ts.json("POST", "/v1/integrations", e.SecretKey, `{"id":"basic","auth_mode":"basic"}`, nil); code != 201 {
+		t.Fatalf("basic integration: %d %s", code, b)
+	}
 	key := ts.newKey(e, `{}`)
 	ts.setMode(e, "enforce")
 	other := hmacgate.GenerateKey().Reveal()
 
-	gated := 0
+	var gated []RouteInfo
 	for _, rt := range ts.d.Server().Routes() {
-		path := fillPath(rt.Pattern)
+		integration, body := gateProbe(rt.Pattern, e.PublicKey, "user-1")
+		path := fillPath(strings.Replace(rt.Pattern, "{integration}", integration, 1))
 		// The request carries everything a connect call needs except a valid
-		// digest, in the query and in the body, plus the environment's secret key.
+		// digest, plus the environment's secret key.
 		query := "?public_key=" + e.PublicKey + "&connection_id=user-1"
-		body := `{"public_key":"` + e.PublicKey + `","connection_id":"user-1","credentials":{"api_key":"k"}}`
-		for _, tc := range []struct{ name, query, body, want string }{
-			{"missing", query, body, "missing_hmac"},
-			{"wrong", query + "&hmac=" + digest(t, other, "github", "user-1"), strings.Replace(body, `"public_key"`, `"hmac":"`+digest(t, other, "github", "user-1")+`","public_key"`, 1), "invalid_hmac"},
-			{"other connection", query + "&hmac=" + digest(t, key, "github", "user-2"), body, "invalid_hmac"},
+		for _, tc := range []struct{ name, query, want string }{
+			{"missing", query, "missing_hmac"},
+			{"wrong key", query + "&hmac=" + digest(t, other, integration, "user-1"), "invalid_hmac"},
+			{"other connection", query + "&hmac=" + digest(t, key, integration, "user-2"), "invalid_hmac"},
+			{"other integration", query + "&hmac=" + digest(t, key, "other", "user-1"), "invalid_hmac"},
 		} {
-			var r refusal
-			code, raw := ts.do(rt.Method, path+tc.query, e.SecretKey, "application/json", tc.body, &r)
-			if rt.CreatesConnection {
-				if code != 401 || r.Error != tc.want {
-					t.Errorf("%s %s (%s digest): got %d %s; want 401 %s", rt.Method, rt.Pattern, tc.name, code, raw, tc.want)
-				}
+			code, raw := ts.do(rt.Method, path+tc.query, e.SecretKey, "application/json", body, nil)
+			if rt.CreatesConnection && (code != 401 || refusalCode(t, raw) != tc.want) {
+				t.Errorf("%s %s (%s digest): got %d %s; want 401 %s", rt.Method, rt.Pattern, tc.name, code, raw, tc.want)
 			}
 		}
 		if rt.CreatesConnection {
-			gated++
+			gated = append(gated, rt)
 		}
 		if n := ts.connectionCount(e); n != 0 {
 			t.Fatalf("%s %s created a connection without a valid digest", rt.Method, rt.Pattern)
 		}
 	}
-	if gated == 0 {
-		t.Fatal("no route is marked as creating connections")
+	if len(gated) < 4 { // /v1/connect and the three Nango connect routes
+		t.Fatalf("only %d routes are marked as creating connections", len(gated))
 	}
-	// And the valid digest passes the gate.
-	if code, r := ts.connect(e, "github", "user-1", digest(t, key, "github", "user-1"), `{"api_key":"k"}`); code != 201 {
-		t.Fatalf("valid digest: %d %+v", code, r)
+	// And a valid digest passes the gate of each.
+	for i, rt := range gated {
+		conn := fmt.Sprintf("ok-%d", i)
+		integration, body := gateProbe(rt.Pattern, e.PublicKey, conn)
+		path := strings.Replace(rt.Pattern, "{integration}", integration, 1) +
+			"?public_key=" + e.PublicKey + "&connection_id=" + conn + "&hmac=" + digest(t, key, integration, conn)
+		if code, raw := ts.do(rt.Method, path, "", "application/json", body, nil); code/100 != 2 {
+			t.Errorf("%s %s with a valid digest: %d %s", rt.Method, rt.Pattern, code, raw)
+		}
+	}
+	if n := ts.connectionCount(e); n != len(gated) {
+		t.Fatalf("%d connections after %d valid calls", n, len(gated))
 	}
 }
 
@@ -86,9 +119,8 @@ func TestEveryNonPublicRouteNeedsCredentials(t *testing.T) {
 			wrongKind = ts.admin
 		}
 		for _, tok := range []string{"", "not-a-token", "sk_" + strings.Repeat("A", 43), wrongKind} {
-			var r refusal
-			code, raw := ts.json(rt.Method, fillPath(rt.Pattern), tok, `{"name":"x","id":"x","mode":"off"}`, &r)
-			if code != 401 || r.Error != "unauthorized" {
+			code, raw := ts.json(rt.Method, fillPath(rt.Pattern), tok, `{"name":"x","id":"x","mode":"off"}`, nil)
+			if code != 401 || refusalCode(t, raw) != "unauthorized" {
 				t.Errorf("%s %s with token %q: got %d %s; want 401 unauthorized", rt.Method, rt.Pattern, tok, code, raw)
 			}
 		}
@@ -106,7 +138,11 @@ var publicRoutes = map[string]bool{
 	"POST /v1/connect/{integration}": true, "OPTIONS /v1/connect/{integration}": true,
 	"GET /launch/{correlationId}": true, "POST /v1/fiddle": true,
 	"POST /sandbox/{env}/{product}": true, // a partner endpoint: the signed order is its credential
-	"GET /login":                    true, "POST /login": true, "GET /fiddle": true, "POST /fiddle": true,
+	// Nango's frontend SDK: the digest is the credential, as on /v1/connect.
+	"POST /nango/api-auth/api-key/{integration}": true, "OPTIONS /nango/api-auth/api-key/{integration}": true,
+	"POST /nango/api-auth/basic/{integration}": true, "OPTIONS /nango/api-auth/basic/{integration}": true,
+	"POST /nango/auth/unauthenticated/{integration}": true, "OPTIONS /nango/auth/unauthenticated/{integration}": true,
+	"GET /login": true, "POST /login": true, "GET /fiddle": true, "POST /fiddle": true,
 	"GET /assets/{name}": true, // the console's stylesheet, script and icon
 }
 
@@ -174,7 +210,7 @@ func TestEveryConsoleFormNeedsItsCSRFToken(t *testing.T) {
 	b.login()
 	checked := 0
 	for _, rt := range ts.d.Server().Routes() {
-		if rt.Method != "POST" || (rt.Access != "session" && !publicRoutes[rt.Method+" "+rt.Pattern]) || strings.HasPrefix(rt.Pattern, "/v1/") ||
+		if rt.Method != "POST" || (rt.Access != "session" && !publicRoutes[rt.Method+" "+rt.Pattern]) || strings.HasPrefix(rt.Pattern, "/v1/") || strings.HasPrefix(rt.Pattern, "/nango/") ||
 			strings.HasPrefix(rt.Pattern, "/sandbox/") { // a partner endpoint: cross-site POSTs of signed orders are its job
 			continue
 		}

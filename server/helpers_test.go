@@ -155,6 +155,28 @@ type refusal struct {
 	Message string `json:"message"`
 }
 
+// refusalCode reads the code of a refusal in either shape: hmacgate's
+// {"error":"<code>",…} or, on the routes under /nango, Nango's
+// {"error":{"code":"<code>","message":…}}.
+func refusalCode(t testing.TB, raw string) string {
+	t.Helper()
+	var flat struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(raw), &flat); err != nil || len(flat.Error) == 0 {
+		return ""
+	}
+	var code string
+	if json.Unmarshal(flat.Error, &code) == nil {
+		return code
+	}
+	var nested struct{ Code, Message string }
+	if json.Unmarshal(flat.Error, &nested) != nil || nested.Message == "" {
+		return "" // an envelope without a message is not Nango's
+	}
+	return nested.Code
+}
+
 // connect makes the connect call as hmacgate's sdk.js does.
 func (ts *testServer) connect(e envCreds, integration, connection, digest, credentials string) (int, refusal) {
 	ts.t.Helper()

@@ -9,11 +9,14 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/order"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // launchLinkTTL is how long GET /launch/{correlationId} works: as long as
@@ -30,42 +33,29 @@ func newUUID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// orderRequest is the body of POST /v1/orders and of a test order.
-type orderRequest struct {
-	ProductID                    string `json:"productId"`
-	InstallationID               string `json:"installationId"`
-	OrderID                      string `json:"orderId"`
-	EstateID                     string `json:"estateId"`
-	DepartmentID                 string `json:"departmentId"`
-	DepartmentOrganizationNumber string `json:"departmentOrganizationNumber"`
-	User                         struct {
-		ID    string `json:"id"`
-		Email string `json:"email"`
-		Name  string `json:"name"`
-	} `json:"user"`
-}
-
-// signedOrder is an order built, signed and logged.
-type signedOrder struct {
-	CorrelationID string `json:"correlationId"`
-	OrderURL      string `json:"orderUrl"`
-	Orderdata     string `json:"orderdata"`
-	Signature     string `json:"hmacsignature,omitempty"`
-	SecretID      string `json:"secretId,omitempty"`
-	LaunchURL     string `json:"launchUrl,omitempty"`
-}
-
-func (o *signedOrder) form() url.Values {
-	v := url.Values{order.FieldOrderdata: {o.Orderdata}}
-	if o.Signature != "" {
-		v.Set(order.FieldSignature, o.Signature)
+// checkOrderRequest bounds the fields an order request puts in orderdata.
+func checkOrderRequest(in *platform.OrderRequest) error {
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"installationId", in.InstallationID, 256}, {"orderId", in.OrderID, 256}, {"estateId", in.EstateID, 256},
+		{"departmentId", in.DepartmentID, 256}, {"departmentOrganizationNumber", in.DepartmentOrganizationNumber, 256},
+		{"user.id", in.User.ID, 256}, {"user.email", in.User.Email, 254}, {"user.name", in.User.Name, 200},
+	} {
+		if err := checkLine(f.name, f.value, f.max, false); err != nil {
+			return err
+		}
 	}
-	return v
+	return nil
 }
 
 // buildOrder makes orderdata with the current time, a new correlation ID
 // and the product's order URL, and signs it when HMAC is on.
-func (s *Server) buildOrder(ctx context.Context, p *hmacgate.Product, in *orderRequest) (*signedOrder, error) {
+func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *platform.OrderRequest) (*platform.SignedOrder, error) {
+	if err := checkOrderRequest(in); err != nil {
+		return nil, err
+	}
 	d := order.OrderData{
 		Timestamp:      s.now().UnixMilli(),
 		User:           order.User{ID: in.User.ID, Email: in.User.Email, Name: in.User.Name},
@@ -78,7 +68,7 @@ func (s *Server) buildOrder(ctx context.Context, p *hmacgate.Product, in *orderR
 	if err != nil {
 		return nil, invalid(hmacgate.ErrorMessage(err))
 	}
-	o := &signedOrder{CorrelationID: d.CorrelationID, OrderURL: p.OrderURL, Orderdata: string(data)}
+	o := &platform.SignedOrder{CorrelationID: d.CorrelationID, OrderURL: p.OrderURL, Orderdata: string(data)}
 	if p.HMACEnabled {
 		key, id, err := s.signingSecret(ctx, p)
 		if err != nil {
@@ -89,60 +79,70 @@ func (s *Server) buildOrder(ctx context.Context, p *hmacgate.Product, in *orderR
 	return o, nil
 }
 
+// newLaunch builds and signs an order for a product of the call's
+// environment and logs its launch: the launch link /launch/<correlationId>
+// works from now on.
+func (s *Server) newLaunch(ctx context.Context, c *call, in *platform.OrderRequest) (*platform.SignedOrder, error) {
+	if in.ProductID == "" {
+		return nil, required("productId", "the ID of the product to launch (prod_…)")
+	}
+	p, err := s.store.Product(ctx, c.env.env.ID, in.ProductID)
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	o, err := s.buildOrder(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
+	l := &platform.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "launch",
+		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, Result: "created"}
+	if err := s.store.CreateLaunch(ctx, l); err != nil {
+		return nil, s.storeErr(err)
+	}
+	o.LaunchURL = "/launch/" + o.CorrelationID
+	return o, nil
+}
+
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in orderRequest
+	var in platform.OrderRequest
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.ProductID == "" {
-		return invalid("productId is required")
-	}
-	p, err := s.store.Product(r.Context(), c.env.env.ID, in.ProductID)
-	if err != nil {
-		return s.storeErr(err)
-	}
-	o, err := s.buildOrder(r.Context(), p, &in)
+	o, err := s.newLaunch(r.Context(), c, &in)
 	if err != nil {
 		return err
 	}
-	l := &hmacgate.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "launch",
-		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, Result: "created"}
-	if err := s.store.CreateLaunch(r.Context(), l); err != nil {
-		return s.storeErr(err)
-	}
-	if wantsHTML(r) {
+	if web.WantsHTML(r) {
 		// The page is the launch itself: the link is spent.
 		_ = s.store.UseLaunch(r.Context(), o.CorrelationID, s.now())
+		o.LaunchURL = ""
 		return writeLaunchPage(w, http.StatusCreated, o)
 	}
-	o.LaunchURL = "/launch/" + o.CorrelationID
-	writeJSON(w, http.StatusCreated, o)
+	web.WriteJSON(w, http.StatusCreated, o)
 	return nil
-}
-
-func wantsHTML(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		if strings.HasPrefix(strings.TrimSpace(part), "text/html") {
-			return true
-		}
-	}
-	return false
 }
 
 // launch serves GET /launch/{correlationId}: a short-lived, single-use link
 // to the page that posts the signed order to the partner.
+// A browser that opens a used, expired or unknown link gets a page that
+// says so (410 or 404); API clients get JSON.
 func (s *Server) launch(w http.ResponseWriter, r *http.Request, _ *call) error {
 	id := r.PathValue("correlationId")
 	l, err := s.store.Launch(r.Context(), id)
-	if err != nil || l.Kind != "launch" || s.now().Sub(l.CreatedAt) > launchLinkTTL {
-		if err != nil && !isNotFound(err) {
-			return s.unavailable(err)
-		}
-		return hmacgate.ErrNotFound.With("this launch link does not exist or has expired; launch the order again")
+	switch {
+	case err != nil && !isNotFound(err):
+		return s.unavailable(err)
+	case err != nil || l.Kind != "launch":
+		return s.endUserRefusal(w, r, platform.ErrNotFound.With("there is no launch at this link: check that the whole link was copied, "+
+			"or launch the order again from where you started"))
+	case !l.UsedAt.IsZero():
+		return s.endUserRefusal(w, r, platform.ErrLaunchUsed)
+	case s.now().Sub(l.CreatedAt) > launchLinkTTL:
+		return s.endUserRefusal(w, r, platform.ErrLaunchExpired)
 	}
 	if err := s.store.UseLaunch(r.Context(), id, s.now()); err != nil {
-		if isNotFound(err) {
-			return hmacgate.ErrNotFound.With("this launch link was used already; launch the order again")
+		if isNotFound(err) { // opened at the same moment elsewhere
+			return s.endUserRefusal(w, r, platform.ErrLaunchUsed)
 		}
 		return s.unavailable(err)
 	}
@@ -150,7 +150,7 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err := d.UnmarshalJSON([]byte(l.Orderdata)); err != nil {
 		return s.unavailable(err)
 	}
-	return writeLaunchPage(w, http.StatusOK, &signedOrder{CorrelationID: id, OrderURL: d.OrderURL, Orderdata: l.Orderdata, Signature: l.Signature})
+	return writeLaunchPage(w, http.StatusOK, &platform.SignedOrder{CorrelationID: id, OrderURL: d.OrderURL, Orderdata: l.Orderdata, Signature: l.Signature})
 }
 
 // cspSafeHost reports whether host can stand in a Content-Security-Policy
@@ -180,24 +180,27 @@ var launchScriptHash = func() string {
 
 var launchPage = template.Must(template.New("launch").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>Opening {{.Host}}…</title></head>
-<body>
-<form id="launch" method="post" action="{{.OrderURL}}" accept-charset="UTF-8">
+<meta name="referrer" content="no-referrer"><title>Opening {{.Host}}…</title>
+<link rel="stylesheet" href="/assets/console.css"></head>
+<body class="enduser"><main>
+<form id="launch" method="post" action="{{.OrderURL}}" accept-charset="UTF-8" class="card enduser-card enduser-ok">
 <input type="hidden" name="orderdata" value="{{.Orderdata}}">
 {{- if .Signature}}
 <input type="hidden" name="hmacsignature" value="{{.Signature}}">
 {{- end}}
-<p>Opening {{.Host}}… If nothing happens, continue with the button.</p>
-<button type="submit">Continue to {{.Host}}</button>
-</form>
+<h1>Opening {{.Host}}…</h1>
+<p>If nothing happens, continue with the button.</p>
+<button type="submit" class="primary">Continue to {{.Host}}</button>
+</form></main>
 <script>{{.Script}}</script>
 </body></html>
 `))
 
 // writeLaunchPage writes the page that POSTs the order to the partner: the
-// single-sign-on jump. Its policy allows one script (by hash), no other
+// single-sign-on jump. Its policy allows one script (by hash), the
+// console's stylesheet (for the button shown without JavaScript), no other
 // resource, and form submission to the order URL's origin only.
-func writeLaunchPage(w http.ResponseWriter, status int, o *signedOrder) error {
+func writeLaunchPage(w http.ResponseWriter, status int, o *platform.SignedOrder) error {
 	u, err := url.Parse(o.OrderURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !cspSafeHost(u.Host) {
 		return invalid("the product's order URL is not an http or https URL with a plain host name")
@@ -208,7 +211,7 @@ func writeLaunchPage(w http.ResponseWriter, status int, o *signedOrder) error {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+launchScriptHash+"; form-action "+origin+
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+launchScriptHash+"; style-src 'self'; form-action "+origin+
 		"; base-uri 'none'; frame-ancestors 'none'")
 	w.WriteHeader(status)
 	return launchPage.Execute(w, map[string]any{
@@ -217,25 +220,11 @@ func writeLaunchPage(w http.ResponseWriter, status int, o *signedOrder) error {
 	})
 }
 
-// defaultTestOrder is the order a test delivery sends unless told otherwise.
-func defaultTestOrder() orderRequest {
-	in := orderRequest{InstallationID: "test-installation", OrderID: "test-order", EstateID: "test-estate",
-		DepartmentID: "test-department", DepartmentOrganizationNumber: "000000000"}
-	in.User.ID, in.User.Email, in.User.Name = "test-user", "test.user@example.com", "Test Testesen"
-	return in
-}
-
-// testDelivery is a signed test order and what the partner answered.
-type testDelivery struct {
-	Order    *signedOrder `json:"order"`
-	Delivery delivery     `json:"delivery"`
-}
-
 // sendTestOrder builds and signs an order for a product of the call's
 // environment, POSTs it to the product's order URL through the guarded
 // client and logs the launch. A delivery the guard refuses is logged and
 // returned as the error.
-func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, in *orderRequest) (*testDelivery, error) {
+func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, in *platform.OrderRequest) (*platform.TestDelivery, error) {
 	p, err := s.store.Product(ctx, c.env.env.ID, productID)
 	if err != nil {
 		return nil, s.storeErr(err)
@@ -244,8 +233,8 @@ func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, i
 	if err != nil {
 		return nil, err
 	}
-	d, derr := s.deliver(ctx, p.OrderURL, o.form())
-	l := &hmacgate.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "test",
+	d, derr := s.deliver(ctx, p.OrderURL, o.Form())
+	l := &platform.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "test",
 		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, LatencyMS: d.Latency}
 	switch {
 	case derr != nil:
@@ -254,7 +243,7 @@ func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, i
 		l.Result = "error: " + d.Error
 	default:
 		l.Result = http.StatusText(d.Status)
-		l.Result = strings.TrimSpace(itoa(d.Status) + " " + l.Result)
+		l.Result = strings.TrimSpace(strconv.Itoa(d.Status) + " " + l.Result)
 	}
 	if err := s.store.CreateLaunch(ctx, l); err != nil {
 		return nil, s.storeErr(err)
@@ -262,11 +251,11 @@ func (s *Server) sendTestOrder(ctx context.Context, c *call, productID string, i
 	if derr != nil {
 		return nil, derr
 	}
-	return &testDelivery{Order: o, Delivery: d}, nil
+	return &platform.TestDelivery{Order: o, Delivery: d}, nil
 }
 
 func (s *Server) testOrder(w http.ResponseWriter, r *http.Request, c *call) error {
-	in := defaultTestOrder()
+	in := platform.DefaultTestOrder()
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -274,31 +263,20 @@ func (s *Server) testOrder(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, td)
+	web.WriteJSON(w, http.StatusOK, td)
 	return nil
-}
-
-type launchJSON struct {
-	CorrelationID string     `json:"correlationId"`
-	ProductID     string     `json:"productId"`
-	Kind          string     `json:"kind"`
-	CreatedAt     time.Time  `json:"created_at"`
-	Result        string     `json:"result"`
-	LatencyMS     int64      `json:"latency_ms,omitempty"`
-	Signed        bool       `json:"signed"`
-	OpenedAt      *time.Time `json:"opened_at,omitempty"`
 }
 
 // launchLog returns the newest launches and test deliveries of the call's
 // environment, of one product or (productID "") of all.
-func (s *Server) launchLog(ctx context.Context, c *call, productID string) ([]launchJSON, error) {
+func (s *Server) launchLog(ctx context.Context, c *call, productID string) ([]platform.LaunchInfo, error) {
 	ls, err := s.store.Launches(ctx, c.env.env.ID, productID, 200)
 	if err != nil {
 		return nil, s.storeErr(err)
 	}
-	out := make([]launchJSON, 0, len(ls))
+	out := make([]platform.LaunchInfo, 0, len(ls))
 	for _, l := range ls {
-		j := launchJSON{CorrelationID: l.CorrelationID, ProductID: l.ProductID, Kind: l.Kind, CreatedAt: l.CreatedAt,
+		j := platform.LaunchInfo{CorrelationID: l.CorrelationID, ProductID: l.ProductID, Kind: l.Kind, CreatedAt: l.CreatedAt,
 			Result: l.Result, LatencyMS: l.LatencyMS, Signed: l.Signature != ""}
 		if !l.UsedAt.IsZero() {
 			t := l.UsedAt
@@ -314,6 +292,6 @@ func (s *Server) listLaunches(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"launches": out})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"launches": out})
 	return nil
 }

@@ -2,53 +2,33 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/web"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // DefaultPropagation is how long a regenerated product secret propagates
 // before it signs, as the second seed describes ("a few minutes").
 const DefaultPropagation = 5 * time.Minute
 
-type productJSON struct {
-	ID              string       `json:"id"`
-	Name            string       `json:"name"`
-	OrderURL        string       `json:"order_url"`
-	HMACEnabled     bool         `json:"hmac_enabled"`
-	CreatedAt       time.Time    `json:"created_at"`
-	UpdatedAt       time.Time    `json:"updated_at"`
-	SigningSecretID string       `json:"signing_secret_id,omitempty"`
-	SwitchAt        *time.Time   `json:"switch_at,omitempty"`
-	Secrets         []secretJSON `json:"secrets"`
-	Warning         string       `json:"warning,omitempty"`
-}
-
-type secretJSON struct {
-	ID         string     `json:"id"`
-	Secret     string     `json:"secret,omitempty"` // only in the response that creates it
-	Status     string     `json:"status"`           // signing, propagating, retired
-	CreatedAt  time.Time  `json:"created_at"`
-	ActiveFrom time.Time  `json:"active_from"`
-	RetiredAt  *time.Time `json:"retired_at,omitempty"`
-}
-
 // secretSchedule says, at a time, which secret signs and what each is.
 type secretSchedule struct {
-	signing  *hmacgate.ProductSecret // nil: none can sign yet
+	signing  *platform.ProductSecret // nil: none can sign yet
 	switchAt time.Time               // when a propagating secret starts signing; zero if none
-	views    []secretJSON
+	views    []platform.SecretInfo
 }
 
 // schedule works out the secrets' states at now. secrets are newest first.
 // The newest secret whose ActiveFrom has come signs; newer ones are
 // propagating (and so is the signing one, while they are); older ones were
 // retired when their successor started signing.
-func schedule(secrets []hmacgate.ProductSecret, now time.Time) secretSchedule {
+func schedule(secrets []platform.ProductSecret, now time.Time) secretSchedule {
 	var sc secretSchedule
 	signingIdx := -1
 	for i := range secrets {
@@ -59,7 +39,7 @@ func schedule(secrets []hmacgate.ProductSecret, now time.Time) secretSchedule {
 		}
 	}
 	for i, s := range secrets {
-		v := secretJSON{ID: s.ID, CreatedAt: s.CreatedAt, ActiveFrom: s.ActiveFrom}
+		v := platform.SecretInfo{ID: s.ID, CreatedAt: s.CreatedAt, ActiveFrom: s.ActiveFrom}
 		switch {
 		case signingIdx < 0 || i < signingIdx:
 			v.Status = "propagating"
@@ -82,16 +62,16 @@ func schedule(secrets []hmacgate.ProductSecret, now time.Time) secretSchedule {
 }
 
 // productView is a product with the state of its secrets now.
-func (s *Server) productView(ctx context.Context, p *hmacgate.Product) (productJSON, error) {
+func (s *Server) productView(ctx context.Context, p *platform.Product) (platform.ProductInfo, error) {
 	secrets, err := s.store.ProductSecrets(ctx, p.EnvID, p.ID)
 	if err != nil {
-		return productJSON{}, s.storeErr(err)
+		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	sc := schedule(secrets, s.now())
-	out := productJSON{ID: p.ID, Name: p.Name, OrderURL: p.OrderURL, HMACEnabled: p.HMACEnabled,
+	out := platform.ProductInfo{ID: p.ID, Name: p.Name, OrderURL: p.OrderURL, HMACEnabled: p.HMACEnabled,
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Secrets: sc.views}
 	if out.Secrets == nil {
-		out.Secrets = []secretJSON{}
+		out.Secrets = []platform.SecretInfo{}
 	}
 	if sc.signing != nil {
 		out.SigningSecretID = sc.signing.ID
@@ -105,48 +85,40 @@ func (s *Server) productView(ctx context.Context, p *hmacgate.Product) (productJ
 
 // checkOrderURL accepts absolute http and https URLs without credentials.
 func checkOrderURL(raw string) error {
+	const example = "such as https://partner.example/orders"
+	if raw == "" {
+		return required("order_url", "the partner's address that receives the orders, "+example)
+	}
+	if len(raw) > 2048 {
+		return badField("order_url", fmt.Sprintf("is longer than 2048 bytes (it has %d)", len(raw)), "shorten it")
+	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !cspSafeHost(u.Host) || u.User != nil || len(raw) > 2048 {
-		return invalid("order_url must be an absolute http or https URL without user info")
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !cspSafeHost(u.Host) || u.User != nil {
+		return badField("order_url", "must be an absolute http or https address with a plain host name and no user:password@", example)
 	}
 	return nil
 }
 
-func checkName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 || !utf8.ValidString(name) {
-		return "", invalid("name is required: 1 to 100 characters")
-	}
-	return name, nil
-}
-
-// productInput is what creates a product, from the API or the console.
-type productInput struct {
-	Name        string `json:"name"`
-	OrderURL    string `json:"order_url"`
-	HMACEnabled *bool  `json:"hmac_enabled"` // nil: on, the default for new products
-}
-
 // addProduct checks and stores a new product of the call's environment.
-func (s *Server) addProduct(ctx context.Context, c *call, in productInput) (productJSON, error) {
+func (s *Server) addProduct(ctx context.Context, c *call, in platform.ProductInput) (platform.ProductInfo, error) {
 	name, err := checkName(in.Name)
 	if err != nil {
-		return productJSON{}, err
+		return platform.ProductInfo{}, err
 	}
 	if err := checkOrderURL(in.OrderURL); err != nil {
-		return productJSON{}, err
+		return platform.ProductInfo{}, err
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	p := &hmacgate.Product{ID: randomToken("prod_", 9), EnvID: c.env.env.ID, Name: name, OrderURL: in.OrderURL,
+	p := &platform.Product{ID: web.RandomToken("prod_", 9), EnvID: c.env.env.ID, Name: name, OrderURL: in.OrderURL,
 		HMACEnabled: in.HMACEnabled == nil || *in.HMACEnabled, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateProduct(ctx, p, envAudit(c, "product.create", p.ID+" "+quote(p.Name))); err != nil {
-		return productJSON{}, s.storeErr(err)
+	if err := s.store.CreateProduct(ctx, p, envAudit(c, "product.create", p.ID+" "+web.Quote(p.Name))); err != nil {
+		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	return s.productView(ctx, p)
 }
 
 func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in productInput
+	var in platform.ProductInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -157,17 +129,17 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, c *call) 
 	if out.HMACEnabled {
 		out.Warning = "HMAC is on: generate the product's secret with POST /v1/products/" + out.ID + "/secrets before sending orders"
 	}
-	writeJSON(w, http.StatusCreated, out)
+	web.WriteJSON(w, http.StatusCreated, out)
 	return nil
 }
 
 // productList returns the call's environment's products with their secrets' state.
-func (s *Server) productList(ctx context.Context, c *call) ([]productJSON, error) {
+func (s *Server) productList(ctx context.Context, c *call) ([]platform.ProductInfo, error) {
 	ps, err := s.store.Products(ctx, c.env.env.ID)
 	if err != nil {
 		return nil, s.storeErr(err)
 	}
-	out := make([]productJSON, 0, len(ps))
+	out := make([]platform.ProductInfo, 0, len(ps))
 	for _, p := range ps {
 		v, err := s.productView(ctx, p)
 		if err != nil {
@@ -183,15 +155,15 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"products": out})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"products": out})
 	return nil
 }
 
 // productByID returns a product of the call's environment.
-func (s *Server) productByID(ctx context.Context, c *call, id string) (productJSON, error) {
+func (s *Server) productByID(ctx context.Context, c *call, id string) (platform.ProductInfo, error) {
 	p, err := s.store.Product(ctx, c.env.env.ID, id)
 	if err != nil {
-		return productJSON{}, s.storeErr(err)
+		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	return s.productView(ctx, p)
 }
@@ -201,34 +173,27 @@ func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// productPatch is a change to a product; nil fields stay as they are.
-type productPatch struct {
-	Name        *string `json:"name"`
-	OrderURL    *string `json:"order_url"`
-	HMACEnabled *bool   `json:"hmac_enabled"`
 }
 
 // changeProduct applies a patch to a product of the call's environment.
 // Switching HMAC off is allowed, with a warning in the result.
-func (s *Server) changeProduct(ctx context.Context, c *call, id string, in productPatch) (productJSON, error) {
+func (s *Server) changeProduct(ctx context.Context, c *call, id string, in platform.ProductPatch) (platform.ProductInfo, error) {
 	p, err := s.store.Product(ctx, c.env.env.ID, id)
 	if err != nil {
-		return productJSON{}, s.storeErr(err)
+		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	var changes []string
 	if in.Name != nil {
 		if p.Name, err = checkName(*in.Name); err != nil {
-			return productJSON{}, err
+			return platform.ProductInfo{}, err
 		}
 		changes = append(changes, "name")
 	}
 	if in.OrderURL != nil {
 		if err := checkOrderURL(*in.OrderURL); err != nil {
-			return productJSON{}, err
+			return platform.ProductInfo{}, err
 		}
 		p.OrderURL = *in.OrderURL
 		changes = append(changes, "order_url")
@@ -238,26 +203,23 @@ func (s *Server) changeProduct(ctx context.Context, c *call, id string, in produ
 		p.HMACEnabled = *in.HMACEnabled
 		changes = append(changes, "hmac_enabled="+map[bool]string{true: "on", false: "off"}[p.HMACEnabled])
 		if !p.HMACEnabled {
-			warning = hmacOffWarning
+			warning = platform.HMACOffWarning
 		}
 	}
 	p.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
 	if err := s.store.UpdateProduct(ctx, p, envAudit(c, "product.update", p.ID+": "+strings.Join(changes, ", "))); err != nil {
-		return productJSON{}, s.storeErr(err)
+		return platform.ProductInfo{}, s.storeErr(err)
 	}
 	out, err := s.productView(ctx, p)
 	if err != nil {
-		return productJSON{}, err
+		return platform.ProductInfo{}, err
 	}
 	out.Warning = warning
 	return out, nil
 }
 
-// hmacOffWarning is the consequence of switching a product's HMAC off.
-const hmacOffWarning = "HMAC is now off for this product: its orders are sent unsigned, and the partner cannot tell them from forged ones"
-
 func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) error {
-	var in productPatch
+	var in platform.ProductPatch
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
@@ -265,22 +227,13 @@ func (s *Server) patchProduct(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 
 // secretContext binds a sealed product secret to its row.
 func secretContext(envID, productID, secretID string) string {
 	return "product_secret:" + envID + ":" + productID + ":" + secretID
-}
-
-// newSecret is a product secret just made: the only time its value is at hand.
-type newSecret struct {
-	ID     string
-	Secret hmacgate.Key
-	// ActiveFrom is when it starts signing; until then the previous secret signs.
-	ActiveFrom time.Time
-	Product    productJSON
 }
 
 // propagationTime reads a propagation period: "" for the default, else a
@@ -291,7 +244,7 @@ func propagationTime(raw string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(raw)
 	if err != nil || d < 0 || d > 7*24*time.Hour {
-		return 0, invalid(`propagation must be a duration from "0s" to "168h", such as "5m"`)
+		return 0, badField("propagation", `must be a duration from "0s" to "168h"`, `such as "5m"`)
 	}
 	return d, nil
 }
@@ -299,7 +252,7 @@ func propagationTime(raw string) (time.Duration, error) {
 // addProductSecret generates a secret for a product of the call's
 // environment. The first secret signs at once; a regenerated one signs
 // after the propagation period, while the previous one still signs.
-func (s *Server) addProductSecret(ctx context.Context, c *call, productID, propagation string) (*newSecret, error) {
+func (s *Server) addProductSecret(ctx context.Context, c *call, productID, propagation string) (*platform.NewSecret, error) {
 	prop, err := propagationTime(propagation)
 	if err != nil {
 		return nil, err
@@ -320,7 +273,7 @@ func (s *Server) addProductSecret(ctx context.Context, c *call, productID, propa
 		activeFrom = last.Add(time.Millisecond) // the newest secret always takes over last
 	}
 	secret := hmacgate.GenerateKey()
-	ps := &hmacgate.ProductSecret{ID: randomToken("sec_", 9), ProductID: p.ID, EnvID: p.EnvID, CreatedAt: now, ActiveFrom: activeFrom}
+	ps := &platform.ProductSecret{ID: web.RandomToken("sec_", 9), ProductID: p.ID, EnvID: p.EnvID, CreatedAt: now, ActiveFrom: activeFrom}
 	ps.Sealed = s.sealer.Seal([]byte(secret.Reveal()), secretContext(p.EnvID, p.ID, ps.ID))
 	detail := p.ID + ": secret " + ps.ID + " signs from " + activeFrom.Format(time.RFC3339)
 	if err := s.store.AddProductSecret(ctx, ps, envAudit(c, "product.secret.create", detail)); err != nil {
@@ -330,7 +283,7 @@ func (s *Server) addProductSecret(ctx context.Context, c *call, productID, propa
 	if err != nil {
 		return nil, err
 	}
-	return &newSecret{ID: ps.ID, Secret: secret, ActiveFrom: activeFrom, Product: out}, nil
+	return &platform.NewSecret{ID: ps.ID, Secret: secret, ActiveFrom: activeFrom, Product: out}, nil
 }
 
 func (s *Server) createProductSecret(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -344,22 +297,28 @@ func (s *Server) createProductSecret(w http.ResponseWriter, r *http.Request, c *
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{
+	web.WriteJSON(w, http.StatusCreated, map[string]any{
 		"id": ns.ID, "secret": ns.Secret.Reveal(), "active_from": ns.ActiveFrom, "product": ns.Product,
 		"warning": "store this secret now: it is shown only once. Until active_from the previous secret still signs; verify with both until then",
 	})
 	return nil
 }
 
+// errNoSecret refuses to sign for a product with HMAC on and no secret.
+func errNoSecret(productID string) error {
+	return platform.ErrNoSecret.With("HMAC is on for the product " + productID + " but it has no secret: generate one with POST /v1/products/" +
+		productID + "/secrets (or on its credentials page in the console)")
+}
+
 // signingSecret returns the key that signs a product's orders now.
-func (s *Server) signingSecret(ctx context.Context, p *hmacgate.Product) (hmacgate.Key, string, error) {
+func (s *Server) signingSecret(ctx context.Context, p *platform.Product) (hmacgate.Key, string, error) {
 	secrets, err := s.store.ProductSecrets(ctx, p.EnvID, p.ID)
 	if err != nil {
 		return hmacgate.Key{}, "", s.storeErr(err)
 	}
 	sc := schedule(secrets, s.now())
 	if sc.signing == nil {
-		return hmacgate.Key{}, "", hmacgate.ErrNoSecret
+		return hmacgate.Key{}, "", errNoSecret(p.ID)
 	}
 	plain, err := s.sealer.Open(sc.signing.Sealed, secretContext(p.EnvID, p.ID, sc.signing.ID))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/seal"
 	"github.com/hmacgate/hmacgate/server"
 	"github.com/hmacgate/hmacgate/sqlite"
@@ -17,41 +18,41 @@ import (
 
 // countingStore counts every call that reaches the database.
 type countingStore struct {
-	hmacgate.Store
+	platform.Store
 	calls atomic.Int64
 }
 
-func (c *countingStore) Environment(ctx context.Context, id string) (*hmacgate.Environment, error) {
+func (c *countingStore) Environment(ctx context.Context, id string) (*platform.Environment, error) {
 	c.calls.Add(1)
 	return c.Store.Environment(ctx, id)
 }
 
-func (c *countingStore) EnvironmentByPublicKey(ctx context.Context, pk string) (*hmacgate.Environment, error) {
+func (c *countingStore) EnvironmentByPublicKey(ctx context.Context, pk string) (*platform.Environment, error) {
 	c.calls.Add(1)
 	return c.Store.EnvironmentByPublicKey(ctx, pk)
 }
 
-func (c *countingStore) EnvironmentBySecretHash(ctx context.Context, h []byte) (*hmacgate.Environment, error) {
+func (c *countingStore) EnvironmentBySecretHash(ctx context.Context, h []byte) (*platform.Environment, error) {
 	c.calls.Add(1)
 	return c.Store.EnvironmentBySecretHash(ctx, h)
 }
 
-func (c *countingStore) HMACKeys(ctx context.Context, envID string, now timeT) ([]hmacgate.StoredKey, error) {
+func (c *countingStore) HMACKeys(ctx context.Context, envID string, now timeT) ([]platform.StoredKey, error) {
 	c.calls.Add(1)
 	return c.Store.HMACKeys(ctx, envID, now)
 }
 
-func (c *countingStore) Integrations(ctx context.Context, envID string) ([]*hmacgate.Integration, error) {
+func (c *countingStore) Integrations(ctx context.Context, envID string) ([]*platform.Integration, error) {
 	c.calls.Add(1)
 	return c.Store.Integrations(ctx, envID)
 }
 
-func (c *countingStore) UpsertConnection(ctx context.Context, conn *hmacgate.Connection) (bool, error) {
+func (c *countingStore) UpsertConnection(ctx context.Context, conn *platform.Connection, audit platform.AuditEntry) (bool, error) {
 	c.calls.Add(1)
-	return c.Store.UpsertConnection(ctx, conn)
+	return c.Store.UpsertConnection(ctx, conn, audit)
 }
 
-func (c *countingStore) AddReportCounts(ctx context.Context, counts []hmacgate.ReportCount) error {
+func (c *countingStore) AddReportCounts(ctx context.Context, counts []platform.ReportCount) error {
 	c.calls.Add(1)
 	return c.Store.AddReportCounts(ctx, counts)
 }
@@ -59,28 +60,12 @@ func (c *countingStore) AddReportCounts(ctx context.Context, counts []hmacgate.R
 // TestRejectPathDoesNotTouchTheDatabase: once an environment is cached,
 // refused connect calls make no database call at all.
 func TestRejectPathDoesNotTouchTheDatabase(t *testing.T) {
-	ctx := context.Background()
-	base, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &countingStore{Store: base}
-	sealer, _ := seal.New(hmacgate.GenerateKey())
-	srv := server.New(server.Options{Store: store, Sealer: sealer})
-	defer srv.Close()
-	defer base.Close()
-	tok, _ := server.ResetAdminToken(ctx, base)
-	h := srv.Handler()
-	call := func(method, path, token, body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
+	var store *countingStore
+	p := newInProcess(t, func(base platform.Store) platform.Store {
+		store = &countingStore{Store: base}
+		return store
+	})
+	call, tok := p.call, p.admin
 	var e envCreds
 	rec := call("POST", "/v1/environments", tok, `{"name":"hot"}`)
 	decode(t, rec, &e)
@@ -102,4 +87,44 @@ func TestRejectPathDoesNotTouchTheDatabase(t *testing.T) {
 	if n := store.calls.Load() - before; n != 0 {
 		t.Errorf("400 refused connect calls made %d database calls; want 0", n)
 	}
+}
+
+// inProcess is a Server on a SQLite store of the test's own, wrapped as the
+// test needs, called through its handler (no listener, no daemon).
+type inProcess struct {
+	t     *testing.T
+	h     http.Handler
+	admin string // admin token
+}
+
+func newInProcess(t *testing.T, wrap func(platform.Store) platform.Store) *inProcess {
+	t.Helper()
+	ctx := context.Background()
+	base, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := seal.New(hmacgate.GenerateKey())
+	srv := server.New(server.Options{Store: wrap(base), Sealer: sealer})
+	t.Cleanup(func() {
+		srv.Close()
+		base.Close()
+	})
+	tok, err := server.ResetAdminToken(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &inProcess{t: t, h: srv.Handler(), admin: tok}
+}
+
+// call sends a JSON request with a bearer token (if not empty).
+func (p *inProcess) call(method, path, token, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	p.h.ServeHTTP(rec, req)
+	return rec
 }

@@ -6,19 +6,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // reportCounter counts connect-call verdicts per environment and hour in
 // memory and adds them to the store every few seconds, so that counting
 // costs the connect path no database write.
 type reportCounter struct {
-	store hmacgate.Store
+	store platform.Store
 	log   *slog.Logger
 	now   func() time.Time
 
 	mu      sync.Mutex
-	pending map[reportKey]*hmacgate.ReportCount
+	pending map[reportKey]*platform.ReportCount
 
 	stop chan struct{}
 	done chan struct{}
@@ -31,8 +31,8 @@ type reportKey struct {
 
 const reportFlushEvery = 5 * time.Second
 
-func newReportCounter(store hmacgate.Store, log *slog.Logger, now func() time.Time) *reportCounter {
-	c := &reportCounter{store: store, log: log, now: now, pending: map[reportKey]*hmacgate.ReportCount{},
+func newReportCounter(store platform.Store, log *slog.Logger, now func() time.Time) *reportCounter {
+	c := &reportCounter{store: store, log: log, now: now, pending: map[reportKey]*platform.ReportCount{},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go c.loop()
 	return c
@@ -45,7 +45,7 @@ func (c *reportCounter) add(envID string, v verdict) {
 	defer c.mu.Unlock()
 	rc := c.pending[k]
 	if rc == nil {
-		rc = &hmacgate.ReportCount{EnvID: envID, Hour: hour}
+		rc = &platform.ReportCount{EnvID: envID, Hour: hour}
 		c.pending[k] = rc
 	}
 	switch v {
@@ -77,11 +77,11 @@ func (c *reportCounter) loop() {
 // are kept for the next flush.
 func (c *reportCounter) Flush(ctx context.Context) {
 	c.mu.Lock()
-	batch := make([]hmacgate.ReportCount, 0, len(c.pending))
+	batch := make([]platform.ReportCount, 0, len(c.pending))
 	for _, rc := range c.pending {
 		batch = append(batch, *rc)
 	}
-	c.pending = map[reportKey]*hmacgate.ReportCount{}
+	c.pending = map[reportKey]*platform.ReportCount{}
 	c.mu.Unlock()
 	if len(batch) == 0 {
 		return

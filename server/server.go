@@ -1,7 +1,21 @@
-// Package server is the platform's HTTP side: the admin API, the
-// environment API, the HMAC-gated connect endpoint, the browser SDK,
-// health checks, metrics and the web console (console*.go, with its
-// templates and assets embedded).
+// Package server is the platform's HTTP side: the admin API (admin.go),
+// the environment API (envapi.go), the HMAC-gated connect endpoint
+// (connect.go, the gate), the partner portal (products.go, orders.go,
+// delivery.go, sandbox.go, fiddle.go), the Nango-compatible routes under
+// /nango that Nango's own SDKs call (nango.go, nango_connect.go,
+// nango_backend.go), the pages end users meet on the launch links and the
+// sandbox (enduser.go), the browser SDK, health checks and metrics. It
+// mounts the web console, package
+// [github.com/hmacgate/hmacgate/server/console], which reaches the platform
+// only through [Server.ConsolePlatform]. [Daemon] runs it all as
+// `hmacgate serve`.
+//
+// # Refusals
+//
+// Every refusal says what was wrong and what to do, in one vocabulary
+// (httpjson.go: the field, the limit, the fix; auth.go: the credential the
+// route takes), and a path asked with a method it does not take answers 405
+// with Allow. A test walks the route table with the usual mistakes.
 //
 // # The gate
 //
@@ -17,19 +31,25 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/netguard"
+	"github.com/hmacgate/hmacgate/internal/web"
+	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/replay"
 	"github.com/hmacgate/hmacgate/seal"
+	"github.com/hmacgate/hmacgate/server/console"
 )
 
 // Options configure a Server.
 type Options struct {
-	Store  hmacgate.Store
+	Store  platform.Store
 	Sealer *seal.Sealer
 	Logger *slog.Logger
 	// Registry receives the server's metrics; nil makes a new one.
@@ -63,7 +83,7 @@ type Options struct {
 // Server serves the platform API. Create it with [New]; stop its background
 // work with [Server.Close].
 type Server struct {
-	store    hmacgate.Store
+	store    platform.Store
 	sealer   *seal.Sealer
 	log      *slog.Logger
 	now      func() time.Time
@@ -76,10 +96,7 @@ type Server struct {
 	handler  http.Handler
 	delivery *http.Client
 	limiter  *rateLimiter
-	// sessionTTL is how long a console session lasts.
-	sessionTTL time.Duration
-	// pages are the console's parsed templates.
-	pages    *consolePages
+	console  *console.Console
 	replay   hmacgate.ReplayGuard
 	stopSync context.CancelFunc
 	syncDone chan struct{}
@@ -92,12 +109,9 @@ const (
 	public access = iota
 	admin
 	environment
-	// session routes are the console's pages: they need a console session
-	// (see console_session.go); a visitor without one is sent to /login.
-	session
 )
 
-func (a access) String() string { return [...]string{"public", "admin", "environment", "session"}[a] }
+func (a access) String() string { return [...]string{"public", "admin", "environment"}[a] }
 
 // route is one entry of the route table.
 type route struct {
@@ -106,13 +120,9 @@ type route struct {
 	// createsConnection marks routes that create or re-authorize a
 	// connection; they must take the gate's admission.
 	createsConnection bool
-	// form marks the console's public forms (login, fiddle): their POSTs
-	// need the pre-session CSRF token. Every session route's POST needs the
-	// session's CSRF token, form or not.
-	form bool
-	// html marks the console's pages: refusals are written as an HTML page
-	// instead of JSON.
-	html   bool
+	// nango marks the Nango-compatible routes (nango.go): they answer
+	// refusals in Nango's envelope, {"error":{"code","message"}}.
+	nango  bool
 	handle func(w http.ResponseWriter, r *http.Request, c *call) error
 }
 
@@ -121,8 +131,7 @@ type call struct {
 	env *envState // for environment routes, and the connect gate's environment
 	// actor is who makes the change, for the audit log: "env:<id>" for the
 	// environment's secret key, "admin" for the console.
-	actor   string
-	session *consoleSession // for session routes
+	actor string
 }
 
 // New returns a Server.
@@ -141,7 +150,7 @@ func New(o Options) *Server {
 		s.reg = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(s.reg)
-	s.delivery = newDeliveryClient(o.DeliveryAllow)
+	s.delivery = netguard.NewClient(o.DeliveryAllow, deliveryTimeout)
 	perMinute := o.FiddlePerMinute
 	if perMinute <= 0 {
 		perMinute = 30
@@ -151,25 +160,58 @@ func New(o Options) *Server {
 	if s.replay == nil {
 		s.replay = replay.NewMemory(0)
 	}
-	s.sessionTTL = o.SessionTTL
-	if s.sessionTTL <= 0 {
-		s.sessionTTL = DefaultSessionTTL
-	}
-	s.pages = loadPages()
 	s.cache = newCache(s.store, s.sealer, s.now)
 	s.report = newReportCounter(s.store, s.log, s.now)
 	s.startSync(o.Bus, o.RefreshEvery)
 	s.routes = s.routeTable()
-	mux := http.NewServeMux()
-	for _, rt := range s.routes {
-		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
-	}
-	mux.HandleFunc("/", s.notFound)
-	s.handler = mux
+	s.console = console.New(console.Options{Platform: consolePlatform{s}, Logger: s.log, SessionTTL: o.SessionTTL})
+	s.handler = s.newMux()
 	return s
 }
 
-// routeTable lists every route of the API and the console.
+// newMux routes the API's and the console's routes. Each pattern also
+// answers the methods it does not take, with 405 and the Allow header;
+// every other path is a 404.
+func (s *Server) newMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.method+" "+rt.pattern, s.observe(rt.method, rt.pattern, s.wrap(rt)))
+	}
+	for _, rt := range s.console.Routes() {
+		mux.Handle(rt.Method+" "+rt.Pattern, s.observe(rt.Method, rt.Pattern, rt.Handler))
+	}
+	var patterns []string
+	methods := map[string][]string{}
+	for _, rt := range s.Routes() {
+		if methods[rt.Pattern] == nil {
+			patterns = append(patterns, rt.Pattern)
+		}
+		methods[rt.Pattern] = append(methods[rt.Pattern], rt.Method)
+	}
+	for _, p := range patterns {
+		mux.Handle(p, s.observe("other", p, s.methodNotAllowed(methods[p])))
+	}
+	mux.HandleFunc("/", s.notFound)
+	return mux
+}
+
+// methodNotAllowed answers a known path asked with a method it does not
+// take: 405 with the methods it takes, in the Allow header and the message.
+func (s *Server) methodNotAllowed(methods []string) http.Handler {
+	allowed := slices.Clone(methods)
+	if slices.Contains(allowed, http.MethodGet) {
+		allowed = append(allowed, http.MethodHead) // the mux answers HEAD with GET's handler
+	}
+	slices.Sort(allowed)
+	allow := strings.Join(allowed, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		s.refuse(w, r, hmacgate.ErrMethodNotAllowed.With("this address takes "+allow+", not "+web.Quote(r.Method)+
+			": check the method of your request (see docs/api.md)"))
+	})
+}
+
+// routeTable lists every route of the API; the console has its own.
 func (s *Server) routeTable() []route {
 	return append([]route{
 		{method: "GET", pattern: "/healthz", access: public, handle: s.healthz},
@@ -207,7 +249,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", pattern: "/v1/products/{id}/test-order", access: environment, handle: s.testOrder},
 		{method: "POST", pattern: "/v1/orders", access: environment, handle: s.createOrder},
 		{method: "GET", pattern: "/v1/launches", access: environment, handle: s.listLaunches},
-	}, s.consoleRoutes()...)
+	}, s.nangoRoutes()...)
 }
 
 // RouteInfo describes one route of the API.
@@ -218,14 +260,20 @@ type RouteInfo struct {
 	Access string
 	// CreatesConnection marks the routes behind the connect gate.
 	CreatesConnection bool
+	// ConsolePage marks the console's pages and forms (they answer with a
+	// page, not JSON).
+	ConsolePage bool
 }
 
-// Routes lists every route of the API, for documentation and for the tests
-// that prove each is guarded.
+// Routes lists every route of the API and the console, for documentation
+// and for the tests that prove each is guarded.
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, 0, len(s.routes))
 	for _, rt := range s.routes {
-		out = append(out, RouteInfo{rt.method, rt.pattern, rt.access.String(), rt.createsConnection})
+		out = append(out, RouteInfo{Method: rt.method, Pattern: rt.pattern, Access: rt.access.String(), CreatesConnection: rt.createsConnection})
+	}
+	for _, rt := range s.console.Routes() {
+		out = append(out, RouteInfo{Method: rt.Method, Pattern: rt.Pattern, Access: rt.Access, ConsolePage: rt.Page})
 	}
 	return out
 }
@@ -249,28 +297,35 @@ func (s *Server) Close() error {
 // a change made elsewhere takes effect.
 func (s *Server) Invalidate(envID string) { s.cache.invalidate(envID) }
 
-// wrap applies a route's access check, error writing, metrics and logs.
+// wrap applies a route's access check and writes its refusal.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		err := s.serve(sw, r, rt)
-		if err != nil {
+		if err := s.serve(w, r, rt); err != nil {
 			if hmacgate.ErrorCode(err) == hmacgate.Internal {
 				s.log.Error("request failed", "route", rt.pattern, "method", r.Method, "err", err.Error())
 			}
-			if rt.html {
-				s.renderError(sw, r, err)
-			} else {
-				hmacgate.WriteError(sw, err)
+			if rt.nango {
+				writeNangoError(w, err)
+				return
 			}
+			hmacgate.WriteError(w, err)
 		}
+	})
+}
+
+// observe counts and logs every request of a route: its status and how
+// long it took.
+func (s *Server) observe(method, pattern string, h http.Handler) http.Handler {
+	label := method + " " + pattern
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
 		d := time.Since(start)
-		s.metrics.requests.WithLabelValues(rt.method+" "+rt.pattern, strconv.Itoa(sw.status)).Observe(d.Seconds())
+		s.metrics.requests.WithLabelValues(label, strconv.Itoa(sw.status)).Observe(d.Seconds())
 		// The query string and body are never logged: the seed's SDK puts the
 		// hmac digest in the query.
-		s.log.Debug("request", "method", r.Method, "route", rt.pattern, "status", sw.status,
-			"code", hmacgate.ErrorCode(err), "duration", d)
+		s.log.Debug("request", "method", r.Method, "route", pattern, "status", sw.status, "duration", d)
 	})
 }
 
@@ -287,25 +342,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) error {
 			return err
 		}
 		c.env, c.actor = st, "env:"+st.env.ID
-	case session:
-		sess, err := s.checkSession(r)
-		if err != nil {
-			if hmacgate.ErrorCode(err) == hmacgate.ErrUnauthorized.Code {
-				redirectToLogin(w, r)
-				return nil
-			}
-			return err
-		}
-		c.session, c.actor = sess, "admin"
-		if err := s.checkCSRF(w, r, sess.token); err != nil {
-			return err
-		}
-	case public:
-		if rt.form {
-			if err := s.checkCSRF(w, r, preSessionToken(r)); err != nil {
-				return err
-			}
-		}
 	}
 	return rt.handle(w, r, c)
 }
@@ -352,7 +388,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request, _ *call) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
 
@@ -362,10 +398,46 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return s.unavailable(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil
 }
 
-func isNotFound(err error) bool { return errors.Is(err, hmacgate.ErrNotFound) }
+func isNotFound(err error) bool { return errors.Is(err, platform.ErrNotFound) }
 
-func itoa(n int) string { return strconv.Itoa(n) }
+// notFound answers requests that match no route.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if isNangoPath(r.URL.Path) {
+		nangoNotFound(w, r)
+		return
+	}
+	s.refuse(w, r, platform.ErrNotFound.With("there is no route at "+web.Quote(r.URL.Path)+
+		": check the address (the API's routes are in docs/api.md)"))
+}
+
+// refuse writes a refusal that comes before any route's handler: in
+// Nango's envelope under /nango, a page for a browser outside the API,
+// JSON for everyone else.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if isNangoPath(r.URL.Path) {
+		corsHeaders(w)
+		writeNangoError(w, err)
+		return
+	}
+	if web.WantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
+		if errors.Is(err, platform.ErrNotFound) {
+			s.console.NotFound(w, r)
+		} else {
+			s.console.RenderRefusal(w, r, err)
+		}
+		return
+	}
+	hmacgate.WriteError(w, err)
+}
+
+// errOrNil is storeErr for a result that may be nil.
+func (s *Server) errOrNil(err error) error {
+	if err == nil {
+		return nil
+	}
+	return s.storeErr(err)
+}

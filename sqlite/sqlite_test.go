@@ -5,13 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/internal/storetest"
+	"github.com/hmacgate/hmacgate/platform"
 	"github.com/hmacgate/hmacgate/sqlite"
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) hmacgate.Store {
+	storetest.Run(t, func(t *testing.T) platform.Store {
 		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hmacgate.db"))
 		if err != nil {
 			t.Fatal(err)

@@ -6,24 +6,24 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 type scanner interface{ Scan(...any) error }
 
-func scanEnv(r scanner) (*hmacgate.Environment, error) {
-	var e hmacgate.Environment
+func scanEnv(r scanner) (*platform.Environment, error) {
+	var e platform.Environment
 	var mode string
 	var created int64
 	if err := r.Scan(&e.ID, &e.Name, &e.PublicKey, &e.SecretKeyHash, &mode, &created, &e.Version); err != nil {
 		return nil, err
 	}
-	e.HMACMode, e.CreatedAt = hmacgate.HMACMode(mode), fromMS(created)
+	e.HMACMode, e.CreatedAt = platform.HMACMode(mode), fromMS(created)
 	return &e, nil
 }
 
 // CreateEnvironment inserts env.
-func (s *Store) CreateEnvironment(ctx context.Context, env *hmacgate.Environment, audit hmacgate.AuditEntry) error {
+func (s *Store) CreateEnvironment(ctx context.Context, env *platform.Environment, audit platform.AuditEntry) error {
 	return s.tx(ctx, func(t *sql.Tx) error {
 		if _, err := t.ExecContext(ctx, s.q["envInsert"], env.ID, env.Name, env.PublicKey, env.SecretKeyHash,
 			string(env.HMACMode), ms(env.CreatedAt)); err != nil {
@@ -34,34 +34,34 @@ func (s *Store) CreateEnvironment(ctx context.Context, env *hmacgate.Environment
 	})
 }
 
-func (s *Store) envBy(ctx context.Context, query string, arg any) (*hmacgate.Environment, error) {
+func (s *Store) envBy(ctx context.Context, query string, arg any) (*platform.Environment, error) {
 	e, err := scanEnv(s.db.QueryRowContext(ctx, s.q[query], arg))
 	return e, s.mapErr(err)
 }
 
 // Environment returns the environment with the given ID.
-func (s *Store) Environment(ctx context.Context, id string) (*hmacgate.Environment, error) {
+func (s *Store) Environment(ctx context.Context, id string) (*platform.Environment, error) {
 	return s.envBy(ctx, "envByID", id)
 }
 
 // EnvironmentByPublicKey returns the environment with the given public key.
-func (s *Store) EnvironmentByPublicKey(ctx context.Context, pk string) (*hmacgate.Environment, error) {
+func (s *Store) EnvironmentByPublicKey(ctx context.Context, pk string) (*platform.Environment, error) {
 	return s.envBy(ctx, "envByPK", pk)
 }
 
 // EnvironmentBySecretHash returns the environment whose secret key hashes to hash.
-func (s *Store) EnvironmentBySecretHash(ctx context.Context, hash []byte) (*hmacgate.Environment, error) {
+func (s *Store) EnvironmentBySecretHash(ctx context.Context, hash []byte) (*platform.Environment, error) {
 	return s.envBy(ctx, "envByHash", hash)
 }
 
 // Environments lists all environments, oldest first.
-func (s *Store) Environments(ctx context.Context) ([]*hmacgate.Environment, error) {
+func (s *Store) Environments(ctx context.Context) ([]*platform.Environment, error) {
 	return list(ctx, s, "envList", scanEnv)
 }
 
 // DeleteEnvironment deletes an environment with its keys, integrations,
 // connections and report.
-func (s *Store) DeleteEnvironment(ctx context.Context, id string, audit hmacgate.AuditEntry) error {
+func (s *Store) DeleteEnvironment(ctx context.Context, id string, audit platform.AuditEntry) error {
 	return s.tx(ctx, func(t *sql.Tx) error {
 		if _, err := t.ExecContext(ctx, s.q["reportDelete"], id); err != nil {
 			return err
@@ -71,19 +71,19 @@ func (s *Store) DeleteEnvironment(ctx context.Context, id string, audit hmacgate
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return hmacgate.ErrNotFound
+			return platform.ErrNotFound
 		}
 		return s.audit(ctx, t, audit)
 	})
 }
 
 // SetHMACMode sets the environment's HMAC mode.
-func (s *Store) SetHMACMode(ctx context.Context, envID string, mode hmacgate.HMACMode, audit hmacgate.AuditEntry) error {
+func (s *Store) SetHMACMode(ctx context.Context, envID string, mode platform.HMACMode, audit platform.AuditEntry) error {
 	return s.exec(ctx, "envMode", audit, string(mode), envID)
 }
 
 // AddHMACKey makes key current and retires the previous keys at retirePreviousAt.
-func (s *Store) AddHMACKey(ctx context.Context, key *hmacgate.StoredKey, retirePreviousAt time.Time, audit hmacgate.AuditEntry) error {
+func (s *Store) AddHMACKey(ctx context.Context, key *platform.StoredKey, retirePreviousAt time.Time, audit platform.AuditEntry) error {
 	now := key.CreatedAt
 	if now.IsZero() {
 		now = time.Now()
@@ -94,7 +94,7 @@ func (s *Store) AddHMACKey(ctx context.Context, key *hmacgate.StoredKey, retireP
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return hmacgate.ErrNotFound
+			return platform.ErrNotFound
 		}
 		retire := ms(retirePreviousAt)
 		if retire < 1 {
@@ -115,15 +115,15 @@ func (s *Store) AddHMACKey(ctx context.Context, key *hmacgate.StoredKey, retireP
 }
 
 // HMACKeys returns the keys valid at now, newest first.
-func (s *Store) HMACKeys(ctx context.Context, envID string, now time.Time) ([]hmacgate.StoredKey, error) {
+func (s *Store) HMACKeys(ctx context.Context, envID string, now time.Time) ([]platform.StoredKey, error) {
 	rows, err := s.db.QueryContext(ctx, s.q["keyList"], envID, ms(now))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []hmacgate.StoredKey
+	var out []platform.StoredKey
 	for rows.Next() {
-		var k hmacgate.StoredKey
+		var k platform.StoredKey
 		var retires, created int64
 		if err := rows.Scan(&k.ID, &k.EnvID, &k.Sealed, &retires, &created); err != nil {
 			return nil, err
@@ -134,19 +134,19 @@ func (s *Store) HMACKeys(ctx context.Context, envID string, now time.Time) ([]hm
 	return out, rows.Err()
 }
 
-func scanIntegration(r scanner) (*hmacgate.Integration, error) {
-	var in hmacgate.Integration
+func scanIntegration(r scanner) (*platform.Integration, error) {
+	var in platform.Integration
 	var mode string
 	var created int64
 	if err := r.Scan(&in.EnvID, &in.ID, &in.Name, &mode, &created); err != nil {
 		return nil, err
 	}
-	in.AuthMode, in.CreatedAt = hmacgate.AuthMode(mode), fromMS(created)
+	in.AuthMode, in.CreatedAt = platform.AuthMode(mode), fromMS(created)
 	return &in, nil
 }
 
 // CreateIntegration inserts an integration.
-func (s *Store) CreateIntegration(ctx context.Context, in *hmacgate.Integration, audit hmacgate.AuditEntry) error {
+func (s *Store) CreateIntegration(ctx context.Context, in *platform.Integration, audit platform.AuditEntry) error {
 	return s.tx(ctx, func(t *sql.Tx) error {
 		if _, err := t.ExecContext(ctx, s.q["intInsert"], in.EnvID, in.ID, in.Name, string(in.AuthMode), ms(in.CreatedAt)); err != nil {
 			return s.mapErr(err)
@@ -160,18 +160,18 @@ func (s *Store) CreateIntegration(ctx context.Context, in *hmacgate.Integration,
 }
 
 // Integration returns one integration.
-func (s *Store) Integration(ctx context.Context, envID, id string) (*hmacgate.Integration, error) {
+func (s *Store) Integration(ctx context.Context, envID, id string) (*platform.Integration, error) {
 	in, err := scanIntegration(s.db.QueryRowContext(ctx, s.q["intGet"], envID, id))
 	return in, s.mapErr(err)
 }
 
 // Integrations lists an environment's integrations by ID.
-func (s *Store) Integrations(ctx context.Context, envID string) ([]*hmacgate.Integration, error) {
+func (s *Store) Integrations(ctx context.Context, envID string) ([]*platform.Integration, error) {
 	return list(ctx, s, "intList", scanIntegration, envID)
 }
 
-func scanConnection(r scanner) (*hmacgate.Connection, error) {
-	var c hmacgate.Connection
+func scanConnection(r scanner) (*platform.Connection, error) {
+	var c platform.Connection
 	var created, updated int64
 	if err := r.Scan(&c.EnvID, &c.IntegrationID, &c.ConnectionID, &c.SealedCredentials, &created, &updated); err != nil {
 		return nil, err
@@ -180,16 +180,21 @@ func scanConnection(r scanner) (*hmacgate.Connection, error) {
 	return &c, nil
 }
 
-// UpsertConnection creates a connection or replaces its credentials.
-func (s *Store) UpsertConnection(ctx context.Context, c *hmacgate.Connection) (bool, error) {
+// UpsertConnection creates a connection or replaces its credentials, and
+// writes its audit entry in the same transaction.
+func (s *Store) UpsertConnection(ctx context.Context, c *platform.Connection, audit platform.AuditEntry) (bool, error) {
 	now := c.UpdatedAt
 	if now.IsZero() {
 		now = time.Now()
 	}
 	var revision, created int64
 	err := s.tx(ctx, func(t *sql.Tx) error {
-		return t.QueryRowContext(ctx, s.q["connUpsert"], c.EnvID, c.IntegrationID, c.ConnectionID, c.SealedCredentials,
+		err := t.QueryRowContext(ctx, s.q["connUpsert"], c.EnvID, c.IntegrationID, c.ConnectionID, c.SealedCredentials,
 			ms(now), ms(now)).Scan(&revision, &created)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, t, audit)
 	})
 	if err != nil {
 		return false, s.mapErr(err)
@@ -199,13 +204,13 @@ func (s *Store) UpsertConnection(ctx context.Context, c *hmacgate.Connection) (b
 }
 
 // Connection returns one connection.
-func (s *Store) Connection(ctx context.Context, envID, integrationID, connectionID string) (*hmacgate.Connection, error) {
+func (s *Store) Connection(ctx context.Context, envID, integrationID, connectionID string) (*platform.Connection, error) {
 	c, err := scanConnection(s.db.QueryRowContext(ctx, s.q["connGet"], envID, integrationID, connectionID))
 	return c, s.mapErr(err)
 }
 
 // Connections lists connections, ordered by integration and connection ID.
-func (s *Store) Connections(ctx context.Context, f hmacgate.ConnectionFilter) ([]*hmacgate.Connection, error) {
+func (s *Store) Connections(ctx context.Context, f platform.ConnectionFilter) ([]*platform.Connection, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 100
@@ -222,12 +227,12 @@ func escapeLike(s string) string {
 }
 
 // DeleteConnection deletes one connection.
-func (s *Store) DeleteConnection(ctx context.Context, envID, integrationID, connectionID string, audit hmacgate.AuditEntry) error {
+func (s *Store) DeleteConnection(ctx context.Context, envID, integrationID, connectionID string, audit platform.AuditEntry) error {
 	return s.exec(ctx, "connDelete", audit, envID, integrationID, connectionID)
 }
 
 // AddReportCounts adds the counts to their hourly rows.
-func (s *Store) AddReportCounts(ctx context.Context, counts []hmacgate.ReportCount) error {
+func (s *Store) AddReportCounts(ctx context.Context, counts []platform.ReportCount) error {
 	return s.tx(ctx, func(t *sql.Tx) error {
 		for _, c := range counts {
 			if _, err := t.ExecContext(ctx, s.q["reportAdd"], c.EnvID, ms(c.Hour.UTC().Truncate(time.Hour)), c.Valid, c.Missing, c.Invalid); err != nil {
@@ -239,9 +244,9 @@ func (s *Store) AddReportCounts(ctx context.Context, counts []hmacgate.ReportCou
 }
 
 // Report returns the hourly counts since the given time.
-func (s *Store) Report(ctx context.Context, envID string, since time.Time) ([]hmacgate.ReportCount, error) {
-	return listValues(ctx, s, "reportList", func(r scanner) (hmacgate.ReportCount, error) {
-		var c hmacgate.ReportCount
+func (s *Store) Report(ctx context.Context, envID string, since time.Time) ([]platform.ReportCount, error) {
+	return listValues(ctx, s, "reportList", func(r scanner) (platform.ReportCount, error) {
+		var c platform.ReportCount
 		var hour int64
 		err := r.Scan(&c.EnvID, &hour, &c.Valid, &c.Missing, &c.Invalid)
 		c.Hour = fromMS(hour)
@@ -250,12 +255,12 @@ func (s *Store) Report(ctx context.Context, envID string, since time.Time) ([]hm
 }
 
 // AuditLog returns the newest audit entries, for one environment or all.
-func (s *Store) AuditLog(ctx context.Context, envID string, limit int) ([]hmacgate.AuditEntry, error) {
+func (s *Store) AuditLog(ctx context.Context, envID string, limit int) ([]platform.AuditEntry, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	return listValues(ctx, s, "auditList", func(r scanner) (hmacgate.AuditEntry, error) {
-		var a hmacgate.AuditEntry
+	return listValues(ctx, s, "auditList", func(r scanner) (platform.AuditEntry, error) {
+		var a platform.AuditEntry
 		var at int64
 		err := r.Scan(&a.ID, &at, &a.EnvID, &a.Actor, &a.Action, &a.Detail)
 		a.At = fromMS(at)
@@ -271,7 +276,7 @@ func (s *Store) Setting(ctx context.Context, name string) ([]byte, error) {
 }
 
 // SetSetting stores a setting.
-func (s *Store) SetSetting(ctx context.Context, name string, value []byte, audit hmacgate.AuditEntry) error {
+func (s *Store) SetSetting(ctx context.Context, name string, value []byte, audit platform.AuditEntry) error {
 	return s.tx(ctx, func(t *sql.Tx) error {
 		if _, err := t.ExecContext(ctx, s.q["settingSet"], name, value); err != nil {
 			return err
@@ -281,7 +286,7 @@ func (s *Store) SetSetting(ctx context.Context, name string, value []byte, audit
 }
 
 // DeleteSetting removes a setting.
-func (s *Store) DeleteSetting(ctx context.Context, name string, audit hmacgate.AuditEntry) error {
+func (s *Store) DeleteSetting(ctx context.Context, name string, audit platform.AuditEntry) error {
 	return s.exec(ctx, "settingDelete", audit, name)
 }
 

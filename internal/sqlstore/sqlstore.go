@@ -1,4 +1,4 @@
-// Package sqlstore implements [hmacgate.Store] over database/sql. The SQL is
+// Package sqlstore implements [platform.Store] over database/sql. The SQL is
 // shared by SQLite and PostgreSQL; a [Dialect] covers what differs
 // (placeholders, error codes). The sqlite and postgres packages open the
 // database, apply their migrations and hand it to [New].
@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // Dialect is what differs between databases.
@@ -35,7 +35,7 @@ type Store struct {
 	q  map[string]string // query text by name, rebound for the dialect
 }
 
-var _ hmacgate.Store = (*Store)(nil)
+var _ platform.Store = (*Store)(nil)
 
 // New returns a Store over db, whose schema is already migrated.
 func New(db *sql.DB, d Dialect) *Store {
@@ -102,7 +102,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return t.Commit()
 }
 
-func (s *Store) audit(ctx context.Context, t *sql.Tx, a hmacgate.AuditEntry) error {
+func (s *Store) audit(ctx context.Context, t *sql.Tx, a platform.AuditEntry) error {
 	if a.Action == "" {
 		return nil
 	}
@@ -116,14 +116,14 @@ func (s *Store) audit(ctx context.Context, t *sql.Tx, a hmacgate.AuditEntry) err
 // exec runs one statement (an insert, update or delete) and its audit entry
 // in a transaction; it fails with ErrConflict for a duplicate and with
 // ErrNotFound when the statement changed no row.
-func (s *Store) exec(ctx context.Context, query string, audit hmacgate.AuditEntry, args ...any) error {
+func (s *Store) exec(ctx context.Context, query string, audit platform.AuditEntry, args ...any) error {
 	return s.tx(ctx, func(t *sql.Tx) error {
 		res, err := t.ExecContext(ctx, s.q[query], args...)
 		if err != nil {
 			return s.mapErr(err)
 		}
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
-			return hmacgate.ErrNotFound
+			return platform.ErrNotFound
 		}
 		return s.audit(ctx, t, audit)
 	})
@@ -134,9 +134,9 @@ func (s *Store) mapErr(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, sql.ErrNoRows):
-		return hmacgate.ErrNotFound
+		return platform.ErrNotFound
 	case s.d.IsUniqueViolation != nil && s.d.IsUniqueViolation(err):
-		return hmacgate.ErrConflict
+		return platform.ErrConflict
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-// Package storetest is the conformance suite for [hmacgate.Store]
+// Package storetest is the conformance suite for [platform.Store]
 // implementations. Every store package runs it against a fresh database.
 package storetest
 
@@ -10,15 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/platform"
 )
 
 // Run runs the whole suite. open returns a new, empty, migrated store; the
 // suite closes it.
-func Run(t *testing.T, open func(t *testing.T) hmacgate.Store) {
+func Run(t *testing.T, open func(t *testing.T) platform.Store) {
 	tests := []struct {
 		name string
-		fn   func(*testing.T, hmacgate.Store)
+		fn   func(*testing.T, platform.Store)
 	}{
 		{"Environments", testEnvironments},
 		{"HMACKeys", testHMACKeys},
@@ -46,15 +46,15 @@ var ctx = context.Background()
 // at is a fixed instant with millisecond precision, as the stores keep it.
 var at = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
-func audit(action string) hmacgate.AuditEntry {
-	return hmacgate.AuditEntry{At: at, Actor: "admin", Action: action, Detail: "test"}
+func audit(action string) platform.AuditEntry {
+	return platform.AuditEntry{At: at, Actor: "admin", Action: action, Detail: "test"}
 }
 
 // MustEnv creates an environment named name.
-func MustEnv(t *testing.T, s hmacgate.Store, id string) *hmacgate.Environment {
+func MustEnv(t *testing.T, s platform.Store, id string) *platform.Environment {
 	t.Helper()
-	e := &hmacgate.Environment{ID: id, Name: "env " + id, PublicKey: "pk_" + id, SecretKeyHash: []byte("hash-" + id),
-		HMACMode: hmacgate.ModeOff, CreatedAt: at}
+	e := &platform.Environment{ID: id, Name: "env " + id, PublicKey: "pk_" + id, SecretKeyHash: []byte("hash-" + id),
+		HMACMode: platform.ModeOff, CreatedAt: at}
 	if err := s.CreateEnvironment(ctx, e, audit("environment.create")); err != nil {
 		t.Fatalf("CreateEnvironment: %v", err)
 	}
@@ -68,52 +68,54 @@ func wantErr(t *testing.T, err, want error) {
 	}
 }
 
-func testEnvironments(t *testing.T, s hmacgate.Store) {
+func testEnvironments(t *testing.T, s platform.Store) {
 	e := MustEnv(t, s, "env1")
 	MustEnv(t, s, "env2")
-	for _, get := range []func() (*hmacgate.Environment, error){
-		func() (*hmacgate.Environment, error) { return s.Environment(ctx, "env1") },
-		func() (*hmacgate.Environment, error) { return s.EnvironmentByPublicKey(ctx, "pk_env1") },
-		func() (*hmacgate.Environment, error) { return s.EnvironmentBySecretHash(ctx, []byte("hash-env1")) },
+	for _, get := range []func() (*platform.Environment, error){
+		func() (*platform.Environment, error) { return s.Environment(ctx, "env1") },
+		func() (*platform.Environment, error) { return s.EnvironmentByPublicKey(ctx, "pk_env1") },
+		func() (*platform.Environment, error) { return s.EnvironmentBySecretHash(ctx, []byte("hash-env1")) },
 	} {
 		got, err := get()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.ID != e.ID || got.Name != e.Name || got.PublicKey != e.PublicKey || string(got.SecretKeyHash) != "hash-env1" ||
-			got.HMACMode != hmacgate.ModeOff || !got.CreatedAt.Equal(at) || got.Version != 1 {
+			got.HMACMode != platform.ModeOff || !got.CreatedAt.Equal(at) || got.Version != 1 {
 			t.Errorf("got %+v; want %+v", got, e)
 		}
 	}
 	_, err := s.Environment(ctx, "nope")
-	wantErr(t, err, hmacgate.ErrNotFound)
+	wantErr(t, err, platform.ErrNotFound)
 	_, err = s.EnvironmentByPublicKey(ctx, "nope")
-	wantErr(t, err, hmacgate.ErrNotFound)
-	wantErr(t, s.CreateEnvironment(ctx, &hmacgate.Environment{ID: "env1", PublicKey: "x", SecretKeyHash: []byte("y"), HMACMode: hmacgate.ModeOff, CreatedAt: at}, audit("x")), hmacgate.ErrConflict)
-	wantErr(t, s.CreateEnvironment(ctx, &hmacgate.Environment{ID: "env3", PublicKey: "pk_env1", SecretKeyHash: []byte("z"), HMACMode: hmacgate.ModeOff, CreatedAt: at}, audit("x")), hmacgate.ErrConflict)
+	wantErr(t, err, platform.ErrNotFound)
+	wantErr(t, s.CreateEnvironment(ctx, &platform.Environment{ID: "env1", PublicKey: "x", SecretKeyHash: []byte("y"), HMACMode: platform.ModeOff, CreatedAt: at}, audit("x")), platform.ErrConflict)
+	wantErr(t, s.CreateEnvironment(ctx, &platform.Environment{ID: "env3", PublicKey: "pk_env1", SecretKeyHash: []byte("z"), HMACMode: platform.ModeOff, CreatedAt: at}, audit("x")), platform.ErrConflict)
+	// Names are unique: a person tells environments apart by name.
+	wantErr(t, s.CreateEnvironment(ctx, &platform.Environment{ID: "env3", Name: e.Name, PublicKey: "pk_env3", SecretKeyHash: []byte("hash-env3"), HMACMode: platform.ModeOff, CreatedAt: at}, audit("x")), platform.ErrConflict)
 	list, err := s.Environments(ctx)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("Environments: %d, %v", len(list), err)
 	}
-	if err := s.SetHMACMode(ctx, "env1", hmacgate.ModeEnforce, audit("hmac.mode.set")); err != nil {
+	if err := s.SetHMACMode(ctx, "env1", platform.ModeEnforce, audit("hmac.mode.set")); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.Environment(ctx, "env1")
-	if got.HMACMode != hmacgate.ModeEnforce || got.Version != 2 {
+	if got.HMACMode != platform.ModeEnforce || got.Version != 2 {
 		t.Errorf("after SetHMACMode: %+v", got)
 	}
-	wantErr(t, s.SetHMACMode(ctx, "nope", hmacgate.ModeEnforce, audit("x")), hmacgate.ErrNotFound)
-	wantErr(t, s.DeleteEnvironment(ctx, "nope", audit("x")), hmacgate.ErrNotFound)
+	wantErr(t, s.SetHMACMode(ctx, "nope", platform.ModeEnforce, audit("x")), platform.ErrNotFound)
+	wantErr(t, s.DeleteEnvironment(ctx, "nope", audit("x")), platform.ErrNotFound)
 	if err := s.DeleteEnvironment(ctx, "env2", audit("environment.delete")); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.Environment(ctx, "env2")
-	wantErr(t, err, hmacgate.ErrNotFound)
+	wantErr(t, err, platform.ErrNotFound)
 }
 
-func testHMACKeys(t *testing.T, s hmacgate.Store) {
+func testHMACKeys(t *testing.T, s platform.Store) {
 	MustEnv(t, s, "env1")
-	k1 := &hmacgate.StoredKey{ID: "k1", EnvID: "env1", Sealed: []byte("sealed-1"), CreatedAt: at}
+	k1 := &platform.StoredKey{ID: "k1", EnvID: "env1", Sealed: []byte("sealed-1"), CreatedAt: at}
 	if err := s.AddHMACKey(ctx, k1, at, audit("hmac.key.create")); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +124,7 @@ func testHMACKeys(t *testing.T, s hmacgate.Store) {
 		t.Fatalf("one key: %+v, %v", keys, err)
 	}
 	// Rotate: k1 retires in an hour.
-	k2 := &hmacgate.StoredKey{ID: "k2", EnvID: "env1", Sealed: []byte("sealed-2"), CreatedAt: at.Add(time.Second)}
+	k2 := &platform.StoredKey{ID: "k2", EnvID: "env1", Sealed: []byte("sealed-2"), CreatedAt: at.Add(time.Second)}
 	if err := s.AddHMACKey(ctx, k2, at.Add(time.Hour), audit("hmac.key.create")); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +137,7 @@ func testHMACKeys(t *testing.T, s hmacgate.Store) {
 		t.Fatalf("after retirement: %+v", keys)
 	}
 	// Rotate again with "now": k2 and k1 (whose time was later) go at once.
-	k3 := &hmacgate.StoredKey{ID: "k3", EnvID: "env1", Sealed: []byte("sealed-3"), CreatedAt: at.Add(2 * time.Second)}
+	k3 := &platform.StoredKey{ID: "k3", EnvID: "env1", Sealed: []byte("sealed-3"), CreatedAt: at.Add(2 * time.Second)}
 	if err := s.AddHMACKey(ctx, k3, at.Add(2*time.Second), audit("hmac.key.create")); err != nil {
 		t.Fatal(err)
 	}
@@ -144,9 +146,9 @@ func testHMACKeys(t *testing.T, s hmacgate.Store) {
 		t.Fatalf("after immediate retirement: %+v", keys)
 	}
 	// A later retirement time never extends an earlier one.
-	k4 := &hmacgate.StoredKey{ID: "k4", EnvID: "env1", Sealed: []byte("sealed-4"), CreatedAt: at.Add(3 * time.Second)}
+	k4 := &platform.StoredKey{ID: "k4", EnvID: "env1", Sealed: []byte("sealed-4"), CreatedAt: at.Add(3 * time.Second)}
 	_ = s.AddHMACKey(ctx, k4, at.Add(time.Minute), audit("hmac.key.create"))
-	k5 := &hmacgate.StoredKey{ID: "k5", EnvID: "env1", Sealed: []byte("sealed-5"), CreatedAt: at.Add(4 * time.Second)}
+	k5 := &platform.StoredKey{ID: "k5", EnvID: "env1", Sealed: []byte("sealed-5"), CreatedAt: at.Add(4 * time.Second)}
 	_ = s.AddHMACKey(ctx, k5, at.Add(time.Hour), audit("hmac.key.create"))
 	keys, _ = s.HMACKeys(ctx, "env1", at.Add(5*time.Second))
 	if len(keys) != 3 || !keys[2].RetiresAt.Equal(at.Add(time.Minute)) {
@@ -156,19 +158,19 @@ func testHMACKeys(t *testing.T, s hmacgate.Store) {
 	if env.Version != 6 {
 		t.Errorf("version: got %d; want 6", env.Version)
 	}
-	wantErr(t, s.AddHMACKey(ctx, &hmacgate.StoredKey{ID: "k9", EnvID: "nope", Sealed: []byte("x"), CreatedAt: at}, at, audit("x")), hmacgate.ErrNotFound)
+	wantErr(t, s.AddHMACKey(ctx, &platform.StoredKey{ID: "k9", EnvID: "nope", Sealed: []byte("x"), CreatedAt: at}, at, audit("x")), platform.ErrNotFound)
 }
 
-func testIntegrations(t *testing.T, s hmacgate.Store) {
+func testIntegrations(t *testing.T, s platform.Store) {
 	MustEnv(t, s, "env1")
 	for _, id := range []string{"slack", "github"} {
-		if err := s.CreateIntegration(ctx, &hmacgate.Integration{EnvID: "env1", ID: id, Name: id, AuthMode: hmacgate.AuthAPIKey, CreatedAt: at}, audit("integration.create")); err != nil {
+		if err := s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: id, Name: id, AuthMode: platform.AuthAPIKey, CreatedAt: at}, audit("integration.create")); err != nil {
 			t.Fatal(err)
 		}
 	}
-	wantErr(t, s.CreateIntegration(ctx, &hmacgate.Integration{EnvID: "env1", ID: "github", Name: "x", AuthMode: hmacgate.AuthNone, CreatedAt: at}, audit("x")), hmacgate.ErrConflict)
+	wantErr(t, s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: "github", Name: "x", AuthMode: platform.AuthNone, CreatedAt: at}, audit("x")), platform.ErrConflict)
 	list, err := s.Integrations(ctx, "env1")
-	if err != nil || len(list) != 2 || list[0].ID != "github" || list[0].AuthMode != hmacgate.AuthAPIKey {
+	if err != nil || len(list) != 2 || list[0].ID != "github" || list[0].AuthMode != platform.AuthAPIKey {
 		t.Fatalf("got %+v, %v", list, err)
 	}
 	in, err := s.Integration(ctx, "env1", "slack")
@@ -179,20 +181,24 @@ func testIntegrations(t *testing.T, s hmacgate.Store) {
 		t.Errorf("version after two integrations: got %d; want 3 (caches hold integrations)", env.Version)
 	}
 	_, err = s.Integration(ctx, "env2", "slack")
-	wantErr(t, err, hmacgate.ErrNotFound)
+	wantErr(t, err, platform.ErrNotFound)
 }
 
-func testConnections(t *testing.T, s hmacgate.Store) {
+func testConnections(t *testing.T, s platform.Store) {
 	MustEnv(t, s, "env1")
-	_ = s.CreateIntegration(ctx, &hmacgate.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: hmacgate.AuthAPIKey, CreatedAt: at}, audit("x"))
-	_ = s.CreateIntegration(ctx, &hmacgate.Integration{EnvID: "env1", ID: "slack", Name: "Slack", AuthMode: hmacgate.AuthNone, CreatedAt: at}, audit("x"))
-	c := &hmacgate.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "user:1", SealedCredentials: []byte("c1"), UpdatedAt: at}
-	created, err := s.UpsertConnection(ctx, c)
+	_ = s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: platform.AuthAPIKey, CreatedAt: at}, audit("x"))
+	_ = s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: "slack", Name: "Slack", AuthMode: platform.AuthNone, CreatedAt: at}, audit("x"))
+	c := &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "user:1", SealedCredentials: []byte("c1"), UpdatedAt: at}
+	authorize := platform.AuditEntry{At: at, EnvID: "env1", Actor: "connect", Action: "connection.authorize", Detail: "github/user:1"}
+	created, err := s.UpsertConnection(ctx, c, authorize)
 	if err != nil || !created {
 		t.Fatalf("first upsert: %v %v", created, err)
 	}
-	c2 := &hmacgate.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "user:1", SealedCredentials: []byte("c2"), UpdatedAt: at.Add(time.Minute)}
-	created, err = s.UpsertConnection(ctx, c2)
+	if log, err := s.AuditLog(ctx, "env1", 1); err != nil || len(log) != 1 || log[0].Action != "connection.authorize" || log[0].Actor != "connect" {
+		t.Fatalf("the upsert's audit entry: %+v, %v", log, err)
+	}
+	c2 := &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "user:1", SealedCredentials: []byte("c2"), UpdatedAt: at.Add(time.Minute)}
+	created, err = s.UpsertConnection(ctx, c2, platform.AuditEntry{})
 	if err != nil || created || !c2.CreatedAt.Equal(at) {
 		t.Fatalf("second upsert: %v %v %v", created, err, c2.CreatedAt)
 	}
@@ -201,46 +207,46 @@ func testConnections(t *testing.T, s hmacgate.Store) {
 		t.Fatalf("got %+v, %v", got, err)
 	}
 	// A connection for an unknown integration is refused by the schema.
-	if _, err := s.UpsertConnection(ctx, &hmacgate.Connection{EnvID: "env1", IntegrationID: "nope", ConnectionID: "x", UpdatedAt: at}); err == nil {
+	if _, err := s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "nope", ConnectionID: "x", UpdatedAt: at}, platform.AuditEntry{}); err == nil {
 		t.Error("connection to an unknown integration was stored")
 	}
 	for i := range 25 {
-		_, _ = s.UpsertConnection(ctx, &hmacgate.Connection{EnvID: "env1", IntegrationID: "slack", ConnectionID: fmt.Sprintf("u%02d_%%", i), UpdatedAt: at})
+		_, _ = s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "slack", ConnectionID: fmt.Sprintf("u%02d_%%", i), UpdatedAt: at}, platform.AuditEntry{})
 	}
-	page, _ := s.Connections(ctx, hmacgate.ConnectionFilter{EnvID: "env1", Limit: 10})
+	page, _ := s.Connections(ctx, platform.ConnectionFilter{EnvID: "env1", Limit: 10})
 	if len(page) != 10 || page[0].IntegrationID != "github" {
 		t.Fatalf("first page: %d", len(page))
 	}
 	last := page[9]
-	page2, _ := s.Connections(ctx, hmacgate.ConnectionFilter{EnvID: "env1", Limit: 10, After: last.IntegrationID + "/" + last.ConnectionID})
+	page2, _ := s.Connections(ctx, platform.ConnectionFilter{EnvID: "env1", Limit: 10, After: last.IntegrationID + "/" + last.ConnectionID})
 	if len(page2) != 10 || page2[0].ConnectionID != "u09_%" {
 		t.Fatalf("second page starts at %+v", page2[0])
 	}
-	only, _ := s.Connections(ctx, hmacgate.ConnectionFilter{EnvID: "env1", IntegrationID: "github"})
+	only, _ := s.Connections(ctx, platform.ConnectionFilter{EnvID: "env1", IntegrationID: "github"})
 	if len(only) != 1 {
 		t.Errorf("filter by integration: %d", len(only))
 	}
-	search, _ := s.Connections(ctx, hmacgate.ConnectionFilter{EnvID: "env1", Search: "1_%"})
+	search, _ := s.Connections(ctx, platform.ConnectionFilter{EnvID: "env1", Search: "1_%"})
 	if len(search) != 3 { // u01_%, u11_%, u21_%
 		t.Errorf("search: %d results; want 3", len(search))
 	}
-	lit, _ := s.Connections(ctx, hmacgate.ConnectionFilter{EnvID: "env1", Search: "_"})
+	lit, _ := s.Connections(ctx, platform.ConnectionFilter{EnvID: "env1", Search: "_"})
 	if len(lit) != 25 {
 		t.Errorf("search for a literal '_': %d results; want 25 ('_' must not be a wildcard)", len(lit))
 	}
-	wantErr(t, s.DeleteConnection(ctx, "env1", "github", "nope", audit("x")), hmacgate.ErrNotFound)
+	wantErr(t, s.DeleteConnection(ctx, "env1", "github", "nope", audit("x")), platform.ErrNotFound)
 	if err := s.DeleteConnection(ctx, "env1", "github", "user:1", audit("connection.delete")); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s.Connection(ctx, "env1", "github", "user:1")
-	wantErr(t, err, hmacgate.ErrNotFound)
+	wantErr(t, err, platform.ErrNotFound)
 }
 
 // testConcurrentUpsert: many calls for one connection make exactly one row
 // and exactly one "created".
-func testConcurrentUpsert(t *testing.T, s hmacgate.Store) {
+func testConcurrentUpsert(t *testing.T, s platform.Store) {
 	MustEnv(t, s, "env1")
-	_ = s.CreateIntegration(ctx, &hmacgate.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: hmacgate.AuthNone, CreatedAt: at}, audit("x"))
+	_ = s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: platform.AuthNone, CreatedAt: at}, audit("x"))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	createdN, errs := 0, 0
@@ -248,7 +254,7 @@ func testConcurrentUpsert(t *testing.T, s hmacgate.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			created, err := s.UpsertConnection(ctx, &hmacgate.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "same", UpdatedAt: at})
+			created, err := s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "same", UpdatedAt: at}, platform.AuditEntry{})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -261,22 +267,22 @@ func testConcurrentUpsert(t *testing.T, s hmacgate.Store) {
 		}()
 	}
 	wg.Wait()
-	list, _ := s.Connections(ctx, hmacgate.ConnectionFilter{EnvID: "env1"})
+	list, _ := s.Connections(ctx, platform.ConnectionFilter{EnvID: "env1"})
 	if len(list) != 1 || createdN != 1 {
 		t.Errorf("rows %d, created %d; want 1 and 1", len(list), createdN)
 	}
 }
 
-func testReport(t *testing.T, s hmacgate.Store) {
+func testReport(t *testing.T, s platform.Store) {
 	MustEnv(t, s, "env1")
 	h := at.Truncate(time.Hour)
-	if err := s.AddReportCounts(ctx, []hmacgate.ReportCount{
+	if err := s.AddReportCounts(ctx, []platform.ReportCount{
 		{EnvID: "env1", Hour: h, Valid: 3, Missing: 1},
 		{EnvID: "env1", Hour: h.Add(time.Hour + time.Minute), Invalid: 2},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_ = s.AddReportCounts(ctx, []hmacgate.ReportCount{{EnvID: "env1", Hour: h, Valid: 1, Missing: 1, Invalid: 1}})
+	_ = s.AddReportCounts(ctx, []platform.ReportCount{{EnvID: "env1", Hour: h, Valid: 1, Missing: 1, Invalid: 1}})
 	rows, err := s.Report(ctx, "env1", h.Add(-24*time.Hour))
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("got %+v, %v", rows, err)
@@ -293,10 +299,10 @@ func testReport(t *testing.T, s hmacgate.Store) {
 	}
 }
 
-func testAuditAndSettings(t *testing.T, s hmacgate.Store) {
+func testAuditAndSettings(t *testing.T, s platform.Store) {
 	MustEnv(t, s, "env1")
 	MustEnv(t, s, "env2")
-	_ = s.SetHMACMode(ctx, "env1", hmacgate.ModeReport, hmacgate.AuditEntry{At: at, EnvID: "env1", Actor: "env:env1", Action: "hmac.mode.set", Detail: "report"})
+	_ = s.SetHMACMode(ctx, "env1", platform.ModeReport, platform.AuditEntry{At: at, EnvID: "env1", Actor: "env:env1", Action: "hmac.mode.set", Detail: "report"})
 	all, err := s.AuditLog(ctx, "", 10)
 	if err != nil || len(all) != 3 {
 		t.Fatalf("all: %d, %v", len(all), err)
@@ -309,7 +315,7 @@ func testAuditAndSettings(t *testing.T, s hmacgate.Store) {
 		t.Errorf("env1: %d entries", len(one))
 	}
 	_, err = s.Setting(ctx, "admin_token_hash")
-	wantErr(t, err, hmacgate.ErrNotFound)
+	wantErr(t, err, platform.ErrNotFound)
 	for _, v := range []string{"one", "two"} {
 		if err := s.SetSetting(ctx, "admin_token_hash", []byte(v), audit("admin.token.reset")); err != nil {
 			t.Fatal(err)
@@ -323,23 +329,23 @@ func testAuditAndSettings(t *testing.T, s hmacgate.Store) {
 		t.Fatal(err)
 	}
 	_, err = s.Setting(ctx, "admin_token_hash")
-	wantErr(t, err, hmacgate.ErrNotFound)
-	wantErr(t, s.DeleteSetting(ctx, "admin_token_hash", audit("x")), hmacgate.ErrNotFound)
+	wantErr(t, err, platform.ErrNotFound)
+	wantErr(t, s.DeleteSetting(ctx, "admin_token_hash", audit("x")), platform.ErrNotFound)
 }
 
-func testDeleteCascades(t *testing.T, s hmacgate.Store) {
+func testDeleteCascades(t *testing.T, s platform.Store) {
 	MustEnv(t, s, "env1")
-	_ = s.AddHMACKey(ctx, &hmacgate.StoredKey{ID: "k1", EnvID: "env1", Sealed: []byte("x"), CreatedAt: at}, at, audit("x"))
-	_ = s.CreateIntegration(ctx, &hmacgate.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: hmacgate.AuthNone, CreatedAt: at}, audit("x"))
-	_, _ = s.UpsertConnection(ctx, &hmacgate.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "c", UpdatedAt: at})
-	_ = s.AddReportCounts(ctx, []hmacgate.ReportCount{{EnvID: "env1", Hour: at, Valid: 1}})
+	_ = s.AddHMACKey(ctx, &platform.StoredKey{ID: "k1", EnvID: "env1", Sealed: []byte("x"), CreatedAt: at}, at, audit("x"))
+	_ = s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: platform.AuthNone, CreatedAt: at}, audit("x"))
+	_, _ = s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "c", UpdatedAt: at}, platform.AuditEntry{})
+	_ = s.AddReportCounts(ctx, []platform.ReportCount{{EnvID: "env1", Hour: at, Valid: 1}})
 	if err := s.DeleteEnvironment(ctx, "env1", audit("environment.delete")); err != nil {
 		t.Fatal(err)
 	}
 	MustEnv(t, s, "env1") // same ID again: nothing of the old one is left
 	keys, _ := s.HMACKeys(ctx, "env1", at)
 	ins, _ := s.Integrations(ctx, "env1")
-	conns, _ := s.Connections(ctx, hmacgate.ConnectionFilter{EnvID: "env1"})
+	conns, _ := s.Connections(ctx, platform.ConnectionFilter{EnvID: "env1"})
 	rep, _ := s.Report(ctx, "env1", at.Add(-time.Hour))
 	if len(keys)+len(ins)+len(conns)+len(rep) != 0 {
 		t.Errorf("left over: %d keys, %d integrations, %d connections, %d report rows", len(keys), len(ins), len(conns), len(rep))
@@ -355,39 +361,39 @@ const FailingAction = "test.fail"
 // transaction: when the audit write fails (inject makes writes of
 // [FailingAction] fail, for example with a trigger), nothing of the change
 // is left behind.
-func RunAtomicity(t *testing.T, s hmacgate.Store, inject func(t *testing.T)) {
+func RunAtomicity(t *testing.T, s platform.Store, inject func(t *testing.T)) {
 	MustEnv(t, s, "env1")
-	_ = s.CreateIntegration(ctx, &hmacgate.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: hmacgate.AuthNone, CreatedAt: at}, audit("x"))
-	_, _ = s.UpsertConnection(ctx, &hmacgate.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "c", UpdatedAt: at})
-	if err := s.AddHMACKey(ctx, &hmacgate.StoredKey{ID: "k1", EnvID: "env1", Sealed: []byte("one"), CreatedAt: at}, at, audit("x")); err != nil {
+	_ = s.CreateIntegration(ctx, &platform.Integration{EnvID: "env1", ID: "github", Name: "GitHub", AuthMode: platform.AuthNone, CreatedAt: at}, audit("x"))
+	_, _ = s.UpsertConnection(ctx, &platform.Connection{EnvID: "env1", IntegrationID: "github", ConnectionID: "c", UpdatedAt: at}, platform.AuditEntry{})
+	if err := s.AddHMACKey(ctx, &platform.StoredKey{ID: "k1", EnvID: "env1", Sealed: []byte("one"), CreatedAt: at}, at, audit("x")); err != nil {
 		t.Fatal(err)
 	}
 	inject(t)
 	fail := audit(FailingAction)
-	if err := s.AddHMACKey(ctx, &hmacgate.StoredKey{ID: "k2", EnvID: "env1", Sealed: []byte("two"), CreatedAt: at.Add(time.Second)}, at.Add(time.Second), fail); err == nil {
+	if err := s.AddHMACKey(ctx, &platform.StoredKey{ID: "k2", EnvID: "env1", Sealed: []byte("two"), CreatedAt: at.Add(time.Second)}, at.Add(time.Second), fail); err == nil {
 		t.Fatal("AddHMACKey succeeded although its audit entry failed")
 	}
 	keys, _ := s.HMACKeys(ctx, "env1", at.Add(2*time.Second))
 	if len(keys) != 1 || keys[0].ID != "k1" || !keys[0].RetiresAt.IsZero() {
 		t.Errorf("after a failed rotation: %+v; want k1 alone, still current", keys)
 	}
-	if err := s.SetHMACMode(ctx, "env1", hmacgate.ModeEnforce, fail); err == nil {
+	if err := s.SetHMACMode(ctx, "env1", platform.ModeEnforce, fail); err == nil {
 		t.Fatal("SetHMACMode succeeded although its audit entry failed")
 	}
 	if err := s.DeleteConnection(ctx, "env1", "github", "c", fail); err == nil {
 		t.Fatal("DeleteConnection succeeded although its audit entry failed")
 	}
-	if err := s.CreateEnvironment(ctx, &hmacgate.Environment{ID: "env2", Name: "x", PublicKey: "pk2", SecretKeyHash: []byte("h2"), HMACMode: hmacgate.ModeOff, CreatedAt: at}, fail); err == nil {
+	if err := s.CreateEnvironment(ctx, &platform.Environment{ID: "env2", Name: "x", PublicKey: "pk2", SecretKeyHash: []byte("h2"), HMACMode: platform.ModeOff, CreatedAt: at}, fail); err == nil {
 		t.Fatal("CreateEnvironment succeeded although its audit entry failed")
 	}
 	env, _ := s.Environment(ctx, "env1")
-	if env.HMACMode != hmacgate.ModeOff || env.Version != 3 { // 1, +1 integration, +1 key
+	if env.HMACMode != platform.ModeOff || env.Version != 3 { // 1, +1 integration, +1 key
 		t.Errorf("environment changed: %+v", env)
 	}
 	if _, err := s.Connection(ctx, "env1", "github", "c"); err != nil {
 		t.Errorf("connection gone: %v", err)
 	}
-	if _, err := s.Environment(ctx, "env2"); !errors.Is(err, hmacgate.ErrNotFound) {
+	if _, err := s.Environment(ctx, "env2"); !errors.Is(err, platform.ErrNotFound) {
 		t.Errorf("env2 exists: %v", err)
 	}
 }
