@@ -171,7 +171,7 @@ func Region(m Meta, r *Results, tables []Table, svgPath string) string {
 	w("- **Full order verification**: hmacgate's `(*order.Verifier).VerifyBody(body)` (form fields, signature,\n")
 	w("  strict JSON with duplicate-key refusal, timestamp window) against the naive pipeline the order seed\n")
 	w("  leads to: `url.ParseQuery`, `hmac.New`, base64 decode, `hmac.Equal`, `json.Unmarshal`, window check.\n")
-	w("- **Connect**: `connect.VerifyAt` against the seed's Go sample (`hmac.New`, hex, string `==`) and the\n")
+	w("- **Connect**: `connect.Verify` (with the default clock, as a user calls it) against the seed's Go sample (`hmac.New`, hex, string `==`) and the\n")
 	w("  floor, one SHA-256 of 64 bytes (an HMAC of a short message with the keyed state reused is two such\n")
 	w("  compressions).\n\n")
 
