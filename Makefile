@@ -1,13 +1,19 @@
-# The test command (README, .ci/run): formatting, vet, staticcheck, and the
-# race-enabled test suite. Services it needs must be up; scripts/ installs
-# tools that are missing.
+# The test command (README, .ci/run): go.mod/go.sum tidiness, formatting,
+# vet, staticcheck, and the race-enabled test suite. Services it needs must
+# be up; scripts/ installs tools that are missing.
 STATICCHECK_VERSION := v0.8.2
 GO ?= go
 export GORACE ?= atexit_sleep_ms=0
 
-.PHONY: test browser interop fmt-check vet staticcheck race build run bench fuzz
+.PHONY: test tidy-check browser interop doc-tools toolchains fmt-check vet staticcheck race build run bench loadtest fuzz
 
-test: browser interop fmt-check vet staticcheck race
+test: tidy-check browser interop doc-tools toolchains fmt-check vet staticcheck race
+
+# Fails when go mod tidy would change go.mod or go.sum, of the root module or
+# of bench/ (a module of its own), and prints the diff.
+tidy-check:
+	$(GO) mod tidy -diff
+	cd bench && $(GO) mod tidy -diff
 
 # The console's browser tests drive Debian's chromium; install it when missing.
 browser:
@@ -32,7 +38,16 @@ interop:
 		fi; \
 	done
 
-race: browser interop
+# The documentation's shell examples (TestDocExamples) use curl and jq.
+doc-tools:
+	@bash scripts/install-doc-tools.sh
+
+# The cross-language vectors run Python, Node, Java, Go, Ruby and PHP
+# (testdata/gen/generate.sh); install those that are missing.
+toolchains:
+	@bash scripts/install-toolchains.sh
+
+race: browser interop doc-tools toolchains
 	$(GO) test -race -count=1 ./...
 
 build:
@@ -43,6 +58,11 @@ run:
 
 bench:
 	bash scripts/bench.sh
+
+# The bounded loopback load tests; writes their region of docs/benchmarks.md
+# and the README's sentence on them (needs PostgreSQL and Redis for scaleout).
+loadtest:
+	bash scripts/loadtest.sh
 
 # A short fuzzing pass over every fuzz target (the seed corpora run in every
 # go test; this explores further).

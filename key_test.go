@@ -166,3 +166,66 @@ func TestMACMatchesCryptoHMAC(t *testing.T) {
 		}
 	}
 }
+
+// TestMACEveryLength compares the package's HMAC with crypto/hmac for every
+// message length around the padding boundaries (55, 56 and 64 bytes mod 64,
+// where the padding needs a block of its own) and around the 128-byte buffer
+// that joins parts, cut into parts in several ways.
+func TestMACEveryLength(t *testing.T) {
+	k := hmacgate.MustParseKey("hgk_every-length")
+	full := strings.Repeat("0123456789abcdefghijklmnopqrstuvwxyz", 12)
+	for n := 0; n <= 400; n++ {
+		msg := full[:n]
+		h := hmac.New(sha256.New, []byte("hgk_every-length"))
+		h.Write([]byte(msg))
+		want := h.Sum(nil)
+		if got := k.Sum(nil, []byte(msg)); !bytes.Equal(got, want) {
+			t.Fatalf("Sum of %d bytes differs from crypto/hmac", n)
+		}
+		cuts := [][]string{
+			{msg},
+			{msg[:n/2], msg[n/2:]},
+			{msg[:n/3], "", msg[n/3 : 2*n/3], msg[2*n/3:]},
+			{msg[:min(n, 129)], msg[min(n, 129):]},
+			{msg[:min(n, 7)], msg[min(n, 7):]},
+		}
+		for _, parts := range cuts {
+			if got := k.SumStrings(nil, parts...); !bytes.Equal(got, want) {
+				t.Fatalf("SumStrings of %d bytes in parts of %d differs from crypto/hmac", n, len(parts[0]))
+			}
+		}
+	}
+}
+
+// FuzzSum compares Sum and SumStrings with crypto/hmac for any key and any
+// message, cut into parts at two points.
+func FuzzSum(f *testing.F) {
+	f.Add("key", "The quick brown fox jumps over the lazy dog", 4, 20)
+	f.Add(strings.Repeat("k", 65), strings.Repeat("m", 119), 55, 56)
+	f.Add("ø", "", 0, 0)
+	f.Fuzz(func(t *testing.T, key, msg string, i, j int) {
+		if key == "" {
+			return
+		}
+		h := hmac.New(sha256.New, []byte(key))
+		h.Write([]byte(msg))
+		want := h.Sum(nil)
+		k := hmacgate.MustParseKey(key)
+		if got := k.Sum(nil, []byte(msg)); !bytes.Equal(got, want) {
+			t.Fatalf("Sum differs from crypto/hmac")
+		}
+		i, j = clampCut(i, len(msg)), clampCut(j, len(msg))
+		i, j = min(i, j), max(i, j)
+		if got := k.SumStrings(nil, msg[:i], msg[i:j], msg[j:]); !bytes.Equal(got, want) {
+			t.Fatalf("SumStrings cut at %d and %d differs from crypto/hmac", i, j)
+		}
+	})
+}
+
+// clampCut maps any int to a cut point in [0, n].
+func clampCut(i, n int) int {
+	if i < 0 {
+		i = -(i + 1)
+	}
+	return i % (n + 1)
+}

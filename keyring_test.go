@@ -78,3 +78,34 @@ func TestKeyringIsImmutable(t *testing.T) {
 		t.Error("keyring changed through a slice")
 	}
 }
+
+func TestKeyringExpires(t *testing.T) {
+	k0, k1 := hmacgate.MustParseKey("new"), hmacgate.MustParseKey("old")
+	for _, tt := range []struct {
+		name    string
+		entries []hmacgate.KeyringEntry
+		want    bool
+	}{
+		{"one key", []hmacgate.KeyringEntry{{Key: k0}}, false},
+		{"two keys without expiry", []hmacgate.KeyringEntry{{Key: k0}, {Key: k1}}, false},
+		{"retiring key with expiry", []hmacgate.KeyringEntry{{Key: k0}, {Key: k1, ValidUntil: time.Now()}}, true},
+		{"primary with expiry", []hmacgate.KeyringEntry{{Key: k0, ValidUntil: time.Now()}}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			kr, err := hmacgate.NewKeyringEntries(tt.entries...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := kr.Expires(); got != tt.want {
+				t.Errorf("Expires() = %v; want %v", got, tt.want)
+			}
+		})
+	}
+	// Without expiry, the time passed cannot change the answer: the zero
+	// time, which callers pass when they skip the clock, matches as now does.
+	kr := hmacgate.MustNewKeyring(k0, k1)
+	mac := k1.Sum(nil, []byte("m"))
+	if a, b := kr.Match([]byte("m"), mac, time.Time{}), kr.Match([]byte("m"), mac, time.Now()); a != 1 || b != 1 {
+		t.Errorf("Match at the zero time: %d, now: %d; want 1 and 1", a, b)
+	}
+}

@@ -19,6 +19,7 @@ import (
 
 type verifier interface{ Verify(payload []byte) error }
 
+// contenders returns every signature contender, set up for payload.
 func contenders(t *testing.T, payload []byte) map[string]verifier {
 	t.Helper()
 	now := time.Now()
@@ -131,6 +132,26 @@ func TestOrderContenders(t *testing.T) {
 		t.Error("naive pipeline accepted a tampered order")
 	}
 
+	// The benchmarks' order, signed now, passes both with the real clock;
+	// signed ten minutes ago, it fails both: they read the clock.
+	now := time.Now()
+	if od := LiveOrderdata(now); len(od) != len(RefOrderdata) || od == RefOrderdata {
+		t.Errorf("LiveOrderdata: %d bytes, changed %v; want %d bytes with another timestamp", len(od), od != RefOrderdata, len(RefOrderdata))
+	}
+	if _, err := NewVerifier().VerifyBody(LiveBody(now)); err != nil {
+		t.Errorf("hmacgate with the default clock refused an order signed now: %v", err)
+	}
+	if _, err := NaivePipeline([]byte(RefSecretString), string(LiveBody(now)), time.Now()); err != nil {
+		t.Errorf("naive pipeline refused an order signed now: %v", err)
+	}
+	stale := LiveBody(now.Add(-10 * time.Minute))
+	if _, err := NewVerifier().VerifyBody(stale); !errors.Is(err, hmacgate.ErrTimestampExpired) {
+		t.Errorf("hmacgate with the default clock on an order signed 10 minutes ago: %v; want timestamp_expired", err)
+	}
+	if _, err := NaivePipeline([]byte(RefSecretString), string(stale), time.Now()); err == nil {
+		t.Error("naive pipeline accepted an order signed 10 minutes ago")
+	}
+
 	// Both enforce the window, so the fixed clock matters.
 	late := RefNow.Add(10 * time.Minute)
 	v := RefVerifier()
@@ -146,7 +167,7 @@ func TestOrderContenders(t *testing.T) {
 func TestConnectContenders(t *testing.T) {
 	kr := hmacgate.MustNewKeyring(ConnectKey)
 	digest := ConnectDigest()
-	if _, err := connect.VerifyAt(kr, ConnectIntegration, ConnectConnection, digest, time.Now()); err != nil {
+	if err := connect.Verify(kr, ConnectIntegration, ConnectConnection, digest); err != nil {
 		t.Fatalf("hmacgate refused a valid digest: %v", err)
 	}
 	if !SeedConnectVerify(ConnectKeyString, ConnectIntegration, ConnectConnection, digest) {
@@ -158,13 +179,13 @@ func TestConnectContenders(t *testing.T) {
 	} else {
 		bad[10] = '0'
 	}
-	if _, err := connect.VerifyAt(kr, ConnectIntegration, ConnectConnection, string(bad), time.Now()); !errors.Is(err, hmacgate.ErrInvalidHMAC) {
+	if err := connect.Verify(kr, ConnectIntegration, ConnectConnection, string(bad)); !errors.Is(err, hmacgate.ErrInvalidHMAC) {
 		t.Errorf("hmacgate on a tampered digest: %v; want invalid_hmac", err)
 	}
 	if SeedConnectVerify(ConnectKeyString, ConnectIntegration, ConnectConnection, string(bad)) {
 		t.Error("seed snippet accepted a tampered digest")
 	}
-	if _, err := connect.VerifyAt(kr, ConnectIntegration, ConnectConnection+"x", digest, time.Now()); err == nil {
+	if err := connect.Verify(kr, ConnectIntegration, ConnectConnection+"x", digest); err == nil {
 		t.Error("hmacgate accepted a digest for another connection")
 	}
 }

@@ -24,6 +24,8 @@ import (
 	"hash"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -99,10 +101,33 @@ func RefBody() []byte {
 
 // RefVerifier returns hmacgate's order verifier for the reference secret,
 // with its clock fixed at RefNow so the timestamp stays inside the window.
+// It is for tests of the reference order; benchmarks use [NewVerifier].
 func RefVerifier() *order.Verifier {
 	v := order.NewVerifier(hmacgate.MustNewKeyring(RefSecret))
 	v.Now = func() time.Time { return RefNow }
 	return v
+}
+
+// NewVerifier returns hmacgate's order verifier for the reference secret as
+// a partner makes it: order.NewVerifier, with the default clock.
+func NewVerifier() *order.Verifier {
+	return order.NewVerifier(hmacgate.MustNewKeyring(RefSecret))
+}
+
+// LiveOrderdata returns the reference orderdata signed at now instead of at
+// RefTimestamp: the same 611 bytes until the year 2286.
+func LiveOrderdata(now time.Time) string {
+	return strings.Replace(RefOrderdata, strconv.FormatInt(RefTimestamp, 10), strconv.FormatInt(now.UnixMilli(), 10), 1)
+}
+
+// LiveBody returns the form body of [LiveOrderdata] at now: an order that
+// a verifier with the real clock accepts for the next five minutes.
+func LiveBody(now time.Time) []byte {
+	od := LiveOrderdata(now)
+	return []byte(url.Values{
+		order.FieldOrderdata: {od},
+		order.FieldSignature: {order.Sign(RefSecret, []byte(od))},
+	}.Encode())
 }
 
 // Hmacgate is hmacgate's order-signature check over a payload signed with
@@ -112,9 +137,10 @@ type Hmacgate struct {
 	Sig string
 }
 
-// NewHmacgate signs payload with order.Sign.
+// NewHmacgate signs payload with order.Sign, for a verifier with the
+// default clock.
 func NewHmacgate(payload []byte) *Hmacgate {
-	return &Hmacgate{V: RefVerifier(), Sig: order.Sign(RefSecret, payload)}
+	return &Hmacgate{V: NewVerifier(), Sig: order.Sign(RefSecret, payload)}
 }
 
 // Verify checks payload's signature; it does not copy payload.

@@ -18,14 +18,34 @@ const (
 
 var benchKey = hmacgate.MustParseKey("hgk_3q2-7wW5yE1mPZc8J0bLr9VxKf4TnQa6sDh2uGiYoXo")
 
-// BenchmarkVerify is hmacgate's connect verification.
+// BenchmarkVerify is hmacgate's connect verification as the README calls
+// it: connect.Verify, with the default clock.
 func BenchmarkVerify(b *testing.B) {
 	kr := hmacgate.MustNewKeyring(benchKey)
 	digest, _ := connect.Digest(benchKey, benchIntegration, benchConnection)
-	now := time.Now()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := connect.VerifyAt(kr, benchIntegration, benchConnection, digest, now); err != nil {
+		if err := connect.Verify(kr, benchIntegration, benchConnection, digest); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyExpiringKeyring is connect.Verify with a keyring whose
+// retiring key has a ValidUntil, so that every call reads the clock: the
+// cost of a rotation in progress.
+func BenchmarkVerifyExpiringKeyring(b *testing.B) {
+	kr, err := hmacgate.NewKeyringEntries(
+		hmacgate.KeyringEntry{Key: benchKey},
+		hmacgate.KeyringEntry{Key: hmacgate.MustParseKey("hgk_retiring-key-for-the-benchmark-0000000"), ValidUntil: time.Now().Add(time.Hour)},
+	)
+	if err != nil {
+		b.Fatal(err)
+	}
+	digest, _ := connect.Digest(benchKey, benchIntegration, benchConnection)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := connect.Verify(kr, benchIntegration, benchConnection, digest); err != nil {
 			b.Fatal(err)
 		}
 	}

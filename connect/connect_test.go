@@ -36,6 +36,7 @@ func TestDigestKnownAnswer(t *testing.T) {
 	}
 }
 
+// hexString is lowercase hex, written out here so as not to trust encoding/hex.
 func hexString(b []byte) string {
 	const digits = "0123456789abcdef"
 	var s strings.Builder
@@ -113,6 +114,34 @@ func TestVerify(t *testing.T) {
 			}
 			if err != nil && strings.Contains(err.Error(), good) {
 				t.Errorf("error reveals the expected digest: %v", err)
+			}
+		})
+	}
+}
+
+// TestVerifyReadsTheClock: Verify skips the clock only when no key can
+// expire, so with an expiring keyring it still refuses a key whose time has
+// passed and accepts one whose time has not.
+func TestVerifyReadsTheClock(t *testing.T) {
+	k := hmacgate.MustParseKey("hgk_current-key-0123456789abcdefghijklmnopq")
+	old := hmacgate.MustParseKey("hgk_old-key-0123456789abcdefghijklmnopqrstuv")
+	oldDigest, _ := connect.Digest(old, "github", "user-1")
+	for _, tt := range []struct {
+		name  string
+		until time.Time
+		want  error
+	}{
+		{"old key valid for an hour more", time.Now().Add(time.Hour), nil},
+		{"old key expired an hour ago", time.Now().Add(-time.Hour), hmacgate.ErrInvalidHMAC},
+		{"old key without expiry", time.Time{}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			kr, err := hmacgate.NewKeyringEntries(hmacgate.KeyringEntry{Key: k}, hmacgate.KeyringEntry{Key: old, ValidUntil: tt.until})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := connect.Verify(kr, "github", "user-1", oldDigest); !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Errorf("got %v; want %v", err, tt.want)
 			}
 		})
 	}

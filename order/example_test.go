@@ -71,4 +71,5 @@ func ExampleVerifier_Explain() {
 	//   - the signature matches orderdata with its whitespace removed (under secret #0): the body was re-serialized between signing and verifying (by the sender or a framework); sign and verify the exact bytes
 }
 
+// urlEscape is url.QueryEscape, for the examples.
 func urlEscape(s string) string { return url.QueryEscape(s) }

@@ -66,6 +66,7 @@ func (v *Verifier) ExplainForm(form url.Values, expect []Expectation, others ...
 	return v.diagnose(form, o, err, expect, others)
 }
 
+// diagnose builds the Diagnosis of a verification that returned o and err.
 func (v *Verifier) diagnose(form url.Values, o *Order, err error, expect []Expectation, others []hmacgate.Key) *Diagnosis {
 	if err == nil {
 		d := &Diagnosis{KeyIndex: o.KeyIndex, Order: o,
@@ -90,6 +91,7 @@ func (v *Verifier) diagnose(form url.Values, o *Order, err error, expect []Expec
 	return d
 }
 
+// errorIs reports whether err is the refusal target.
 func errorIs(err error, target *hmacgate.Error) bool { return errors.Is(err, target) }
 
 // bindingFindings names each expectation that does not hold.
@@ -143,6 +145,8 @@ func matchIn(keys []hmacgate.Key, names []string, msg string, mac []byte) (strin
 // order, but a timing leak here would still help an attacker.
 func hmacEqual(a, b []byte) bool { return hmac.Equal(a, b) }
 
+// mismatchFindings looks for the likely cause of a signature that matches
+// no secret: another secret, or orderdata changed on the way.
 func (v *Verifier) mismatchFindings(od, sig string, others []hmacgate.Key) []string {
 	mac, err := base64.StdEncoding.DecodeString(sig)
 	if err != nil {
@@ -247,6 +251,7 @@ func asciiEscaped(s string) string {
 	return b.String()
 }
 
+// surrogates returns the UTF-16 surrogate pair of a rune above U+FFFF.
 func surrogates(r rune) (rune, rune) {
 	r -= 0x10000
 	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
@@ -296,6 +301,8 @@ func keyMistakes(keys []hmacgate.Key, names []string) []keyMistake {
 	return out
 }
 
+// malformedFindings looks for the likely cause of a signature that does not
+// decode: a right MAC in the wrong encoding.
 func (v *Verifier) malformedFindings(od, sig string, others []hmacgate.Key) []string {
 	keys, names := v.candidateKeys(others)
 	var out []string
@@ -325,6 +332,8 @@ func (v *Verifier) malformedFindings(od, sig string, others []hmacgate.Key) []st
 	return out
 }
 
+// timeFindings explains a timestamp outside the window: how far off it is
+// and whether it looks like seconds.
 func (v *Verifier) timeFindings(od string) []string {
 	var d OrderData
 	if parseOrderdata(od, &d) != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/hmacgate/hmacgate/order"
 )
 
+// bodyOf returns the form body of orderdata od and signature sig.
 func bodyOf(od, sig string) []byte {
 	return []byte(url.Values{"orderdata": {od}, "hmacsignature": {sig}}.Encode())
 }
@@ -40,7 +42,7 @@ func TestExplain(t *testing.T) {
 		{"hex signature", bodyOf(refOrderdata, hex.EncodeToString(mac)), nil, "malformed_signature", "only the encoding is wrong"},
 		{"prefix dropped", bodyOf(refOrderdata, order.Sign(noPrefix, []byte(refOrderdata))), nil, "signature_mismatch", "without its hgk_ prefix"},
 		{"unknown cause", bodyOf(refOrderdata, order.Sign(hmacgate.MustParseKey("?"), []byte(refOrderdata))), nil, "signature_mismatch", "no secret given explains"},
-		{"seconds", bodyOf(withTimestamp(strconvItoa(refNow.Unix())), order.Sign(refSecret, []byte(withTimestamp(strconvItoa(refNow.Unix()))))), nil, "timestamp_expired", "Unix seconds"},
+		{"seconds", bodyOf(withTimestamp(strconv.FormatInt(refNow.Unix(), 10)), order.Sign(refSecret, []byte(withTimestamp(strconv.FormatInt(refNow.Unix(), 10))))), nil, "timestamp_expired", "Unix seconds"},
 		{"clock ahead", bodyOf(withTimestamp(ms(90*time.Second)), order.Sign(refSecret, []byte(withTimestamp(ms(90*time.Second))))), nil, "timestamp_in_future", "1m30s ahead"},
 	}
 	v := refVerifier()

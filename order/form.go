@@ -160,6 +160,7 @@ var hexValue = func() (t [256]byte) {
 	return t
 }()
 
+// unhex returns the value of a hex digit, or a value above 15.
 func unhex(c byte) byte {
 	switch {
 	case '0' <= c && c <= '9':

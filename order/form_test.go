@@ -3,6 +3,7 @@ package order
 import (
 	"math/rand/v2"
 	"net/url"
+	"strconv"
 	"testing"
 )
 
@@ -88,7 +89,7 @@ func TestKeyFolding(t *testing.T) {
 	for _, n := range []int{1, 40} {
 		var set keySet
 		for i := range n {
-			set.add(string(rune('a'+i%26))+strconvItoa(i), -1)
+			set.add(string(rune('a'+i%26))+strconv.Itoa(i), -1)
 		}
 		if !set.add("Tıtle", -1) || set.add("TITLE", -1) || set.add("title", -1) {
 			t.Errorf("%d keys before: folding differs between the list and the map", n)
@@ -97,12 +98,4 @@ func TestKeyFolding(t *testing.T) {
 	if documentedIndex("currentUserıd") != 1 {
 		t.Error("a dotless-i spelling of a documented key is not recognized")
 	}
-}
-
-func strconvItoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return strconvItoa(i/10) + digits[i%10:i%10+1]
 }

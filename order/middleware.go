@@ -10,7 +10,6 @@ import (
 	"strconv"
 
 	"github.com/hmacgate/hmacgate"
-	"github.com/hmacgate/hmacgate/replay"
 )
 
 // DefaultMaxBody is the largest form body [Verifier.Middleware] reads when
@@ -67,21 +66,14 @@ type binding struct {
 // The seed's rule: data used to route a request to the partner's endpoint
 // is not covered by the signature until it is compared with the signed
 // value. A mismatch, an absent field, or an empty value from the request is
-// refused with binding_mismatch (403). Calls chain; v itself is unchanged
-// except that, when v.Replay is nil, it is first set to the default guard
-// so that every copy shares it (a replay must not pass on another route).
+// refused with binding_mismatch (403). Calls chain. v itself is never
+// changed, so Bind may be called on a shared Verifier from any goroutine;
+// the copy keeps v's Replay guard, so that an order accepted on one route
+// is a replay on every other route made from v.
 func (v *Verifier) Bind(field string, from func(*http.Request) string) *Verifier {
-	v.defaultReplay()
 	c := *v
 	c.bindings = append(append([]binding(nil), v.bindings...), binding{field: field, from: from})
 	return &c
-}
-
-// defaultReplay sets v.Replay to a new in-memory guard when it is nil.
-func (v *Verifier) defaultReplay() {
-	if v.Replay == nil {
-		v.Replay = replay.NewMemory(0)
-	}
 }
 
 // Middleware returns a handler that lets only verified, fresh signed orders
@@ -105,10 +97,19 @@ func (v *Verifier) defaultReplay() {
 // body again in r.Body, so it may parse the form itself.
 //
 // Middleware uses a copy of v made when it is called: later changes to v do
-// not affect the returned handler. To change secrets while serving, build a
-// new Verifier with the same Replay and Observe, and swap handlers.
+// not affect the returned handler, and v is not changed, so Middleware may
+// be called on a shared Verifier from any goroutine. To change secrets while
+// serving, build a new Verifier with the same Replay and Observe, and swap
+// handlers.
+//
+// Middleware panics if v.Replay is nil (a Verifier not made by
+// [NewVerifier], whose Replay was never set): a guard made here would not
+// be shared by the other handlers made from v, so an order could be
+// replayed on another route.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
-	v.defaultReplay()
+	if v.Replay == nil {
+		panic("order: Verifier.Replay is nil: make the Verifier with NewVerifier (an in-memory guard) or set Replay to the guard every handler shares")
+	}
 	c := *v
 	c.bindings = append([]binding(nil), v.bindings...)
 	return &middleware{v: &c, next: next}
@@ -121,6 +122,7 @@ type middleware struct {
 
 const formType = "application/x-www-form-urlencoded"
 
+// ServeHTTP runs the checks listed at [Verifier.Middleware].
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v := m.v
 	if r.Method != http.MethodPost {
@@ -154,8 +156,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.refuse(w, r, err, -1)
 		return
 	}
-	// The id is the verified MAC, viewed in place: o never changes it.
-	fresh, err := v.Replay.Claim(r.Context(), ownedString(o.mac[:]), v.ReplayWindow())
+	fresh, err := v.Replay.Claim(r.Context(), string(o.mac[:]), v.ReplayWindow())
 	switch {
 	case err != nil:
 		// The guard's error joins the refusal for OnRefuse (to log); the
@@ -179,8 +180,11 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // readBackBody gives next the body the middleware read, in one allocation.
 type readBackBody struct{ bytes.Reader }
 
+// Close does nothing: the body is in memory.
 func (*readBackBody) Close() error { return nil }
 
+// refuse reports the refusal to Observe and answers it through OnRefuse or
+// as JSON.
 func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, err error, keyIndex int) {
 	if m.v.Observe != nil {
 		m.v.Observe(Outcome{Code: hmacgate.ErrorCode(err), KeyIndex: keyIndex})
@@ -192,6 +196,7 @@ func (m *middleware) refuse(w http.ResponseWriter, r *http.Request, err error, k
 	hmacgate.WriteError(w, err)
 }
 
+// maxBody is MaxBody or its default.
 func (v *Verifier) maxBody() int64 {
 	if v.MaxBody > 0 {
 		return v.MaxBody

@@ -39,6 +39,7 @@ type recorder struct {
 	bodies []string
 }
 
+// ServeHTTP records the order and the body it sees and greets the user.
 func (h *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	o, ok := order.FromContext(r.Context())
 	if !ok {
@@ -53,6 +54,7 @@ func (h *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "hello "+o.User.Email)
 }
 
+// count returns the number of orders seen.
 func (h *recorder) count() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -65,6 +67,7 @@ type outcomes struct {
 	got []order.Outcome
 }
 
+// observe records one outcome.
 func (o *outcomes) observe(x order.Outcome) {
 	o.mu.Lock()
 	o.got = append(o.got, x)
@@ -74,6 +77,7 @@ func (o *outcomes) observe(x order.Outcome) {
 // failingGuard is a replay guard whose store is down.
 type failingGuard struct{}
 
+// Claim fails as an unreachable store does.
 func (failingGuard) Claim(context.Context, string, time.Duration) (bool, error) {
 	return false, errors.New("guard store unreachable at 10.0.0.9")
 }
@@ -111,6 +115,7 @@ var orderRefusalCodes = []*hmacgate.Error{
 	hmacgate.ErrBindingMismatch, hmacgate.ErrReplayed, hmacgate.ErrUnavailable,
 }
 
+// refusalCases returns one request for each refusal the middleware makes.
 func refusalCases() []refusalCase {
 	good := body(refSecret, refOrderdata)
 	const path = "/orders/inst-20931"
@@ -175,7 +180,9 @@ func TestMiddlewareRefusals(t *testing.T) {
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			v := refVerifier()
-			v.Replay = tt.guard
+			if tt.guard != nil {
+				v.Replay = tt.guard
+			}
 			var seen outcomes
 			v.Observe = seen.observe
 			app := &recorder{}
@@ -336,6 +343,7 @@ type countingReader struct {
 	remain int64
 }
 
+// Read fills p with 'x' until remain bytes have been read, and counts them.
 func (c *countingReader) Read(p []byte) (int, error) {
 	if c.remain == 0 {
 		return 0, io.EOF
@@ -431,6 +439,74 @@ func TestDefaultGuardSharedAcrossRoutes(t *testing.T) {
 	}
 }
 
+// TestSharedVerifierConcurrentUse builds handlers from one Verifier in many
+// goroutines at once, with Bind and Middleware, while others serve orders
+// through them. Under -race it fails if either method writes to the shared
+// Verifier; every handler must also share its replay guard and leave it
+// unchanged.
+func TestSharedVerifierConcurrentUse(t *testing.T) {
+	v := refVerifier()
+	guard := v.Replay
+	const workers = 8
+	handlers := make([]http.Handler, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var h http.Handler
+			if i%2 == 0 {
+				h = v.Bind("installationId", func(r *http.Request) string { return "inst-20931" }).Middleware(&recorder{})
+			} else {
+				h = v.Middleware(&recorder{})
+			}
+			// Serve a fresh order through it while other goroutines build theirs.
+			od := strings.Replace(refOrderdata, "000184", fmt.Sprintf("%06d", i), 1)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, post("/", body(refSecret, od)))
+			if w.Code != http.StatusOK {
+				t.Errorf("worker %d: status %d (%s)", i, w.Code, w.Body)
+			}
+			handlers[i] = h
+		}()
+	}
+	wg.Wait()
+	if v.Replay != guard {
+		t.Fatal("Bind or Middleware replaced the Verifier's guard")
+	}
+	// One guard for all: the order accepted by worker 0's handler is a
+	// replay on every handler, bound or not.
+	od0 := body(refSecret, strings.Replace(refOrderdata, "000184", "000000", 1))
+	for i, h := range handlers {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, post("/", od0))
+		if w.Code != http.StatusUnauthorized {
+			t.Errorf("handler %d: replay got status %d; want 401", i, w.Code)
+		}
+	}
+}
+
+func TestNewVerifierHasGuard(t *testing.T) {
+	a, b := order.NewVerifier(nil), order.NewVerifier(nil)
+	if a.Replay == nil || a.Replay == b.Replay {
+		t.Errorf("NewVerifier guards: %v and %v; want two distinct guards", a.Replay, b.Replay)
+	}
+}
+
+func TestMiddlewareWithoutGuardPanics(t *testing.T) {
+	v := &order.Verifier{Keyring: hmacgate.MustNewKeyring(refSecret)}
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.Contains(msg, "NewVerifier") {
+			t.Errorf("recovered %q; want a panic that names NewVerifier", msg)
+		}
+		if v.Replay != nil {
+			t.Error("Middleware set the receiver's Replay")
+		}
+	}()
+	v.Middleware(&recorder{})
+}
+
 func TestBindDoesNotChangeReceiver(t *testing.T) {
 	v := refVerifier()
 	_ = v.Bind("installationId", func(*http.Request) string { return "other" })
@@ -454,6 +530,7 @@ func TestFromContextOutsideMiddleware(t *testing.T) {
 // xs fills the bodies of countingReader.
 var xs = [32 << 10]byte{}
 
+// init fills xs with the letter x.
 func init() {
 	for i := range xs {
 		xs[i] = 'x'
@@ -462,17 +539,19 @@ func init() {
 
 // BenchmarkMiddleware measures the middleware's cost per request on top of
 // the handler: read the body, verify a fresh order, bind, claim, and call
-// next. Each iteration sends a distinct order, pre-signed.
+// next. Each iteration sends a distinct order, pre-signed now, to a
+// verifier with the default clock and guard, as a partner runs it.
 func BenchmarkMiddleware(b *testing.B) {
+	od := liveOrderdata(time.Now())
 	bodies := make([]string, b.N)
 	for i := range bodies {
-		bodies[i] = body(refSecret, strings.Replace(refOrderdata, "000184", fmt.Sprintf("%06d", i%1000000), 1)+strings.Repeat(" ", i/1000000))
+		bodies[i] = body(refSecret, strings.Replace(od, "000184", fmt.Sprintf("%06d", i%1000000), 1)+strings.Repeat(" ", i/1000000))
 	}
 	reqs := make([]*http.Request, b.N)
 	for i := range reqs {
 		reqs[i] = post("/orders/inst-20931", bodies[i])
 	}
-	v := refVerifier()
+	v := liveVerifier()
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	h := mountOrders(v, ok)
 	w := httptest.NewRecorder()

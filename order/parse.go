@@ -140,6 +140,7 @@ func scalarText(raw string) (string, error) {
 	return raw, nil
 }
 
+// errMalformed is a malformed_orderdata refusal with msg.
 func errMalformed(msg string) error { return hmacgate.ErrMalformedOrderdata.With(msg) }
 
 // parser reads JSON from s, starting at i.
@@ -148,6 +149,7 @@ type parser struct {
 	i int
 }
 
+// peek returns the next byte, or 0 at the end.
 func (p *parser) peek() byte {
 	if p.i < len(p.s) {
 		return p.s[p.i]
@@ -155,6 +157,7 @@ func (p *parser) peek() byte {
 	return 0
 }
 
+// consume skips the next byte if it is c and reports whether it was.
 func (p *parser) consume(c byte) bool {
 	if p.i < len(p.s) && p.s[p.i] == c {
 		p.i++
@@ -163,6 +166,7 @@ func (p *parser) consume(c byte) bool {
 	return false
 }
 
+// literal skips lit if it comes next and reports whether it did.
 func (p *parser) literal(lit string) bool {
 	if strings.HasPrefix(p.s[p.i:], lit) {
 		p.i += len(lit)
@@ -171,6 +175,7 @@ func (p *parser) literal(lit string) bool {
 	return false
 }
 
+// skipSpace skips JSON whitespace.
 func (p *parser) skipSpace() {
 	for p.i < len(p.s) {
 		switch p.s[p.i] {
@@ -182,6 +187,7 @@ func (p *parser) skipSpace() {
 	}
 }
 
+// syntax is the refusal of a text that does not have want at this point.
 func (p *parser) syntax(want string) error {
 	if p.i >= len(p.s) {
 		return errMalformed("orderdata ends early: expected " + want)
@@ -285,6 +291,7 @@ func (p *parser) unescape(start int) (string, error) {
 	return "", p.syntax("'\"' to end a string")
 }
 
+// hex4 reads the four hex digits of a \u escape.
 func (p *parser) hex4() (rune, bool) {
 	if p.i+4 > len(p.s) {
 		return 0, false
@@ -340,6 +347,7 @@ func (p *parser) number() (isInt bool, err error) {
 	return isInt, nil
 }
 
+// digits skips decimal digits and returns how many there were.
 func (p *parser) digits() int {
 	start := p.i
 	for p.i < len(p.s) && '0' <= p.s[p.i] && p.s[p.i] <= '9' {
@@ -420,6 +428,7 @@ func (p *parser) skipValue(depth int) error {
 	return p.syntax("a value")
 }
 
+// formatInt is decimal text of v.
 func formatInt(v int64) string { return strconv.FormatInt(v, 10) }
 
 // keySet finds duplicate keys of one JSON object, comparing them without

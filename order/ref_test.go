@@ -29,6 +29,7 @@ var refOrderdata = `{"hmacTimestamp":1764151200000,` +
 	`"departmentId":"dep-0042-oslo-sentrum-eiendomsmegling-avdeling-nord",` +
 	`"departmentOrganizationNumber":"987654321"}`
 
+// refForm is the reference order as a decoded form.
 func refForm() url.Values {
 	return url.Values{
 		order.FieldOrderdata: {refOrderdata},
@@ -36,8 +37,11 @@ func refForm() url.Values {
 	}
 }
 
+// refBody is the reference order as a form body.
 func refBody() []byte { return []byte(refForm().Encode()) }
 
+// refVerifier is a verifier of the given secrets (the reference secret by
+// default) whose clock is fixed two seconds after the reference order.
 func refVerifier(secrets ...hmacgate.Key) *order.Verifier {
 	if len(secrets) == 0 {
 		secrets = []hmacgate.Key{refSecret}

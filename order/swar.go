@@ -27,8 +27,11 @@ func controlBytes(x uint64) uint64 { return zeroBytes(x & (ones * 0xe0)) }
 // firstMarked returns the index of the lowest marked byte of a non-zero mask.
 func firstMarked(mask uint64) int { return bits.TrailingZeros64(mask) >> 3 }
 
+// load64 returns the first eight bytes of b as a little-endian uint64.
 func load64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
 
+// load64s returns the eight bytes of s at i as a little-endian uint64; the
+// compiler merges the byte loads into one.
 func load64s(s string, i int) uint64 {
 	_ = s[i+7]
 	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/unsafeconv"
+	"github.com/hmacgate/hmacgate/replay"
 )
 
 // Verifier checks signed orders on the partner side: the signature against
@@ -32,11 +34,11 @@ type Verifier struct {
 	// 413 without reading the rest.
 	MaxBody int64
 	// Replay is where the middleware claims each verified order's MAC for
-	// [Verifier.ReplayWindow], to accept it once. nil means an in-memory
-	// guard ([github.com/hmacgate/hmacgate/replay.Memory]), created by the
-	// first call to Middleware or Bind and stored here so that every
-	// handler made from v shares it. Several instances behind one address
-	// need a shared guard.
+	// [Verifier.ReplayWindow], to accept it once. [NewVerifier] sets it to
+	// a new in-memory guard ([github.com/hmacgate/hmacgate/replay.Memory]),
+	// which every handler made from the Verifier (and its [Verifier.Bind]
+	// copies) shares. Several instances behind one address need a shared
+	// guard, such as package replay/redis. Middleware panics if it is nil.
 	Replay hmacgate.ReplayGuard
 	// OnRefuse, when set, answers a refused request instead of the default
 	// JSON refusal ([hmacgate.WriteError]), for example with the
@@ -53,9 +55,11 @@ type Verifier struct {
 	bindings []binding // added by Bind
 }
 
-// NewVerifier returns a Verifier with the default windows.
+// NewVerifier returns a Verifier with the default windows, the default
+// body limit, and a new in-memory replay guard of its own
+// (replay.NewMemory(0)) as Replay.
 func NewVerifier(keyring *hmacgate.Keyring) *Verifier {
-	return &Verifier{Keyring: keyring}
+	return &Verifier{Keyring: keyring, Replay: replay.NewMemory(0)}
 }
 
 // Expectation is a value that must equal a field of the signed orderdata,
@@ -68,6 +72,7 @@ type Expectation struct {
 // Expect returns the expectation that field equals value.
 func Expect(field, value string) Expectation { return Expectation{Field: field, Value: value} }
 
+// now reads the Verifier's clock.
 func (v *Verifier) now() time.Time {
 	if v.Now != nil {
 		return v.Now()
@@ -75,6 +80,17 @@ func (v *Verifier) now() time.Time {
 	return time.Now()
 }
 
+// keyTime is the time at which a signature check chooses the valid keys of
+// the keyring: now, but without reading the clock when no key expires
+// ([hmacgate.Keyring.Expires]), as the answer cannot depend on it then.
+func (v *Verifier) keyTime() time.Time {
+	if v.Keyring.Expires() {
+		return v.now()
+	}
+	return time.Time{}
+}
+
+// maxAge is MaxAge or its default.
 func (v *Verifier) maxAge() time.Duration {
 	if v.MaxAge > 0 {
 		return v.MaxAge
@@ -82,6 +98,7 @@ func (v *Verifier) maxAge() time.Duration {
 	return DefaultMaxAge
 }
 
+// maxFuture is MaxFuture or its default.
 func (v *Verifier) maxFuture() time.Duration {
 	if v.MaxFuture > 0 {
 		return v.MaxFuture
@@ -130,6 +147,8 @@ func (v *Verifier) Verify(form url.Values, expect ...Expectation) (*Order, error
 	return v.accept(od, mac, idx, now, expect)
 }
 
+// single returns the one value of field in form; ok is false when there is
+// none, and more than one is a duplicate_field refusal.
 func single(form url.Values, field string) (string, bool, error) {
 	vs, ok := form[field]
 	switch {
@@ -180,7 +199,9 @@ func (v *Verifier) VerifyBody(body []byte, expect ...Expectation) (*Order, error
 	}
 	var od string
 	if changed {
-		od = ownedString(data) // our own buffer, never written again
+		// Our own buffer, never written again: a string view of it saves
+		// copying the orderdata, the largest allocation of a verification.
+		od = unsafeconv.OwnedString(data)
 	} else {
 		od = string(data) // body belongs to the caller: copy once, after the MAC matched
 	}
@@ -199,7 +220,7 @@ func decodeRawSignature(mac *[hmacgate.Size]byte, raw []byte) error {
 	if !ok {
 		return hmacgate.ErrMalformedSignature.With("hmacsignature is not valid form encoding")
 	}
-	return decodeSignature(mac, ownedString(dec))
+	return decodeSignatureBytes(mac, dec)
 }
 
 // CheckSignature checks only the signature of orderdata: sig must be padded
@@ -210,7 +231,7 @@ func (v *Verifier) CheckSignature(orderdata []byte, sig string) (int, error) {
 	if err := decodeSignature(&mac, sig); err != nil {
 		return -1, err
 	}
-	idx := v.Keyring.Match(orderdata, mac[:], v.now())
+	idx := v.Keyring.Match(orderdata, mac[:], v.keyTime())
 	if idx < 0 {
 		return -1, hmacgate.ErrSignatureMismatch
 	}
@@ -258,6 +279,7 @@ func (v *Verifier) checkTime(ts int64, now time.Time) error {
 	return nil
 }
 
+// roundDur writes d for a message: in seconds, or in hours when it is huge.
 func roundDur(d time.Duration) string {
 	if d > 1000*time.Hour {
 		return strconv.FormatInt(int64(d/time.Hour), 10) + "h"

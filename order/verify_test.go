@@ -3,6 +3,7 @@ package order_test
 import (
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,31 +22,11 @@ func withTimestamp(ts string) string {
 	return strings.Replace(refOrderdata, "1764151200000", ts, 1)
 }
 
+// ms is the timestamp d after the reference clock, in Unix milliseconds.
 func ms(d time.Duration) string { return formatMS(refNow.Add(d)) }
 
-func formatMS(t time.Time) string { return strconvItoa(t.UnixMilli()) }
-
-func strconvItoa(v int64) string {
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			break
-		}
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
+// formatMS is t in Unix milliseconds.
+func formatMS(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
 func TestVerifyRefusals(t *testing.T) {
 	goodSig := order.Sign(refSecret, []byte(refOrderdata))
@@ -81,7 +62,7 @@ func TestVerifyRefusals(t *testing.T) {
 		{"huge timestamp", signedForm(`{"hmacTimestamp":99999999999999999999}`), nil, hmacgate.ErrMalformedOrderdata},
 		{"object as user id", signedForm(`{"hmacTimestamp":` + ms(0) + `,"currentUserId":{}}`), nil, hmacgate.ErrMalformedOrderdata},
 		{"expired", signedForm(withTimestamp(ms(-5*time.Minute - time.Millisecond))), nil, hmacgate.ErrTimestampExpired},
-		{"seconds", signedForm(withTimestamp(strconvItoa(refNow.Unix()))), nil, hmacgate.ErrTimestampExpired},
+		{"seconds", signedForm(withTimestamp(strconv.FormatInt(refNow.Unix(), 10))), nil, hmacgate.ErrTimestampExpired},
 		{"in future", signedForm(withTimestamp(ms(time.Minute + time.Millisecond))), nil, hmacgate.ErrTimestampInFuture},
 		{"binding mismatch", refForm(), []order.Expectation{order.Expect("installationId", "inst-1")}, hmacgate.ErrBindingMismatch},
 		{"binding on absent field", refForm(), []order.Expectation{order.Expect("tenantId", "t")}, hmacgate.ErrBindingMismatch},
@@ -266,7 +247,7 @@ func TestVerifierWindows(t *testing.T) {
 }
 
 func TestSecondsHint(t *testing.T) {
-	_, err := refVerifier().Verify(signedForm(withTimestamp(strconvItoa(refNow.Unix()))))
+	_, err := refVerifier().Verify(signedForm(withTimestamp(strconv.FormatInt(refNow.Unix(), 10))))
 	if !strings.Contains(hmacgate.ErrorMessage(err), "milliseconds") {
 		t.Errorf("no seconds hint: %v", err)
 	}
@@ -282,12 +263,43 @@ func TestCheckSignature(t *testing.T) {
 	}
 }
 
+// TestCheckSignatureExpiringSecret: CheckSignature skips the clock only
+// when no secret expires; an old secret with a ValidUntil is accepted before
+// it by the Verifier's clock and refused after it.
+func TestCheckSignatureExpiringSecret(t *testing.T) {
+	newSecret := hmacgate.MustParseKey("hgk_new-secret-after-regeneration-0123456789")
+	kr, err := hmacgate.NewKeyringEntries(
+		hmacgate.KeyringEntry{Key: newSecret},
+		hmacgate.KeyringEntry{Key: refSecret, ValidUntil: refNow.Add(time.Minute)},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := order.Sign(refSecret, []byte(refOrderdata))
+	for _, tt := range []struct {
+		name string
+		at   time.Time
+		want int
+	}{
+		{"before the old secret's end", refNow, 1},
+		{"after it", refNow.Add(2 * time.Minute), -1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			v := order.NewVerifier(kr)
+			v.Now = func() time.Time { return tt.at }
+			if i, _ := v.CheckSignature([]byte(refOrderdata), sig); i != tt.want {
+				t.Errorf("got index %d; want %d", i, tt.want)
+			}
+		})
+	}
+}
+
 // TestUnencodedPlusInSignature: a sender that does not percent-encode the
 // body turns each '+' of the signature into a space; the refusal says so.
 func TestUnencodedPlusInSignature(t *testing.T) {
 	od, sig := "", ""
 	for i := 0; !strings.Contains(sig, "+"); i++ {
-		od = `{"hmacTimestamp":` + ms(0) + `,"orderId":"` + strconvItoa(int64(i)) + `"}`
+		od = `{"hmacTimestamp":` + ms(0) + `,"orderId":"` + strconv.Itoa(i) + `"}`
 		sig = order.Sign(refSecret, []byte(od))
 	}
 	body := "orderdata=" + url.QueryEscape(od) + "&hmacsignature=" + sig

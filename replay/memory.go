@@ -61,6 +61,8 @@ type Memory struct {
 // if SHA-256 has a preimage, so keys are as distinct as ids.
 type key [32]byte
 
+// keyOf is the map key of id: id itself when it is 32 bytes long (a MAC),
+// else its SHA-256, so that every claim costs the same memory.
 func keyOf(id string) key {
 	if len(id) == len(key{}) {
 		return key([]byte(id))
@@ -124,6 +126,7 @@ func (m *Memory) String() string {
 	return "replay.Memory(max " + strconv.Itoa(m.maxEntries()) + " claims)"
 }
 
+// now reads the guard's clock.
 func (m *Memory) now() time.Time {
 	if m.Now != nil {
 		return m.Now()
@@ -136,6 +139,7 @@ func (m *Memory) now() time.Time {
 // clock, so a step of the wall clock neither expires claims early nor late.
 func (m *Memory) since(t time.Time) time.Duration { return t.Sub(m.base) }
 
+// maxEntries is MaxEntries or its default.
 func (m *Memory) maxEntries() int {
 	if m.MaxEntries > 0 {
 		return m.MaxEntries
@@ -175,6 +179,7 @@ type claim struct {
 // pushed claim in an allocation.
 type expiryHeap []claim
 
+// push adds c to the heap.
 func (h *expiryHeap) push(c claim) {
 	*h = append(*h, c)
 	s := *h
@@ -188,6 +193,7 @@ func (h *expiryHeap) push(c claim) {
 	}
 }
 
+// pop removes and returns the claim that expires first.
 func (h *expiryHeap) pop() claim {
 	s := *h
 	top := s[0]

@@ -15,14 +15,19 @@ import (
 // clock is a settable clock for Memory.Now.
 type clock struct{ t time.Time }
 
-func (c *clock) now() time.Time          { return c.t }
+// now is the clock's time.
+func (c *clock) now() time.Time { return c.t }
+
+// advance moves the clock forward by d.
 func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
+// newGuard returns a guard of at most max claims on a clock of its own.
 func newGuard(max int) (*replay.Memory, *clock) {
 	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	return &replay.Memory{MaxEntries: max, Now: c.now}, c
 }
 
+// mustClaim claims id and fails the test unless the answer is want.
 func mustClaim(t *testing.T, m *replay.Memory, id string, ttl time.Duration, want bool) {
 	t.Helper()
 	fresh, err := m.Claim(context.Background(), id, ttl)

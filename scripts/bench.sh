@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the side-by-side benchmarks in bench/ (hmacgate against Standard
 # Webhooks, Svix, Stripe, the seeds' naive code and the physical floors) and
-# writes the generated region of docs/benchmarks.md, between
-# <!-- bench:begin --> and <!-- bench:end -->, and the chart
-# docs/benchmarks.svg. The rest of docs/benchmarks.md is left as it is.
+# writes, from that one run, the generated region of docs/benchmarks.md
+# (between <!-- bench:begin --> and <!-- bench:end -->), the chart
+# docs/benchmarks.svg and the README's performance paragraph (between
+# <!-- bench-summary:begin --> and <!-- bench-summary:end -->). The rest of
+# both documents is left as it is.
 #
 #   scripts/bench.sh                          # the full run: 10 counts, -benchtime 1s (about 10 minutes)
-#   scripts/bench.sh -count 3 -benchtime 200ms   # a quick run
+#   scripts/bench.sh -count 2 -benchtime 100ms -doc /tmp/b.md -svg /tmp/b.svg -readme /tmp/README.md
+#                                             # a quick run that leaves the repository's documents alone
 #   BENCH_COUNT=3 BENCH_TIME=200ms scripts/bench.sh
 #
 # Knobs (flags win over the environment):
@@ -15,6 +18,8 @@
 #   -bench RE     / BENCH_FILTER  go test -bench (default .)
 #   -doc FILE     / BENCH_DOC     document to write (default docs/benchmarks.md)
 #   -svg FILE     / BENCH_SVG     chart to write (default docs/benchmarks.svg)
+#   -readme FILE  / BENCH_README  README whose performance paragraph is written (default README.md;
+#                                 a FILE that does not exist is created holding the paragraph alone)
 #
 # The whole suite is run COUNT times in a row (rather than each benchmark
 # COUNT times in a row) so that noise from other work on the machine spreads
@@ -28,6 +33,7 @@ benchtime="${BENCH_TIME:-1s}"
 filter="${BENCH_FILTER:-.}"
 doc="${BENCH_DOC:-$root/docs/benchmarks.md}"
 svg="${BENCH_SVG:-$root/docs/benchmarks.svg}"
+readme="${BENCH_README:-$root/README.md}"
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -36,7 +42,8 @@ while [ $# -gt 0 ]; do
 	-bench) filter="$2"; shift 2 ;;
 	-doc) doc="$2"; shift 2 ;;
 	-svg) svg="$2"; shift 2 ;;
-	-h | -help | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-readme) readme="$2"; shift 2 ;;
+	-h | -help | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1 (try -help)" >&2; exit 2 ;;
 	esac
 done
@@ -44,7 +51,8 @@ case "$count" in '' | *[!0-9]* | 0) echo "bench.sh: -count must be a positive in
 abs() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 doc="$(abs "$doc")"
 svg="$(abs "$svg")"
-mkdir -p "$(dirname "$doc")" "$(dirname "$svg")"
+readme="$(abs "$readme")"
+mkdir -p "$(dirname "$doc")" "$(dirname "$svg")" "$(dirname "$readme")"
 
 # benchstat: on PATH, in GOBIN/GOPATH/bin, or installed now.
 gobin="$(go env GOBIN)"
@@ -106,11 +114,11 @@ peers="$(go list -m -f '{{.Path}} {{.Version}}' \
 	github.com/standard-webhooks/standard-webhooks/libraries \
 	github.com/svix/svix-webhooks \
 	github.com/stripe/stripe-go/v85)"
-rep=(-raw "$raw" -doc "$doc" -svg "$svg" -go "$(go version)" -commit "$commit" -peers "$peers"
+rep=(-raw "$raw" -doc "$doc" -svg "$svg" -readme "$readme" -go "$(go version)" -commit "$commit" -peers "$peers"
 	-count "$count" -benchtime "$benchtime")
 if [ -n "$load_before" ]; then rep+=(-load "$load_before at the start, $load_after at the end (1, 5, 15 min)"); fi
 if [ "$count" != 10 ] || [ "$benchtime" != 1s ] || [ "$filter" != . ]; then
 	rep+=(-command "scripts/bench.sh -count $count -benchtime $benchtime -bench '$filter'")
 fi
 go run ./cmd/benchreport "${rep[@]}" "${tables[@]}"
-echo "bench.sh: wrote ${doc#"$root"/} and ${svg#"$root"/}" >&2
+echo "bench.sh: wrote ${doc#"$root"/}, ${svg#"$root"/} and ${readme#"$root"/}" >&2

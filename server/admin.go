@@ -2,10 +2,9 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
@@ -31,9 +30,9 @@ func adminAudit(action, envID, detail string) platform.AuditEntry {
 // newEnvironment creates an environment and returns it with its secret key,
 // which exists only here: the store keeps its hash.
 func (s *Server) newEnvironment(ctx context.Context, name string) (*platform.Environment, string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 || !utf8.ValidString(name) {
-		return nil, "", invalid("name is required: 1 to 100 characters")
+	name, err := checkName(name)
+	if err != nil {
+		return nil, "", err
 	}
 	secret := web.RandomToken(prefixSecret, 32)
 	env := &platform.Environment{
@@ -43,6 +42,9 @@ func (s *Server) newEnvironment(ctx context.Context, name string) (*platform.Env
 	a := adminAudit("environment.create", env.ID, "name "+web.Quote(env.Name))
 	a.At = env.CreatedAt
 	if err := s.store.CreateEnvironment(ctx, env, a); err != nil {
+		if errors.Is(err, platform.ErrConflict) {
+			return nil, "", platform.ErrConflict.With("an environment named " + web.Quote(name) + " exists already: choose another name")
+		}
 		return nil, "", s.storeErr(err)
 	}
 	return env, secret, nil

@@ -26,20 +26,65 @@ func hashToken(tok string) []byte {
 	return h[:]
 }
 
-// bearer returns the token of an "Authorization: Bearer …" header.
-func bearer(r *http.Request) string {
+// credential returns the token of an "Authorization: Bearer …" header, and
+// whether the request has an Authorization header of another form.
+func credential(r *http.Request) (tok string, malformed bool) {
 	h := r.Header.Get("Authorization")
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
+		return strings.TrimSpace(h[7:]), false
 	}
-	return ""
+	return "", h != ""
 }
+
+// The refusals of the credential checks name the credential the route
+// takes and what was sent instead, by its prefix only: a token is never
+// echoed.
+var (
+	errMalformedAuth = platform.ErrUnauthorized.With(
+		"the Authorization header is not of the form \"Bearer <token>\": send Authorization: Bearer <token>")
+	errNoAdminToken = platform.ErrUnauthorized.With("this route takes the admin token: send Authorization: Bearer hga_… " +
+		"(printed once as \"admin token: hga_…\" at the server's first start; hmacgate admin reset-token makes a new one)")
+	errSecretKeyForAdmin = platform.ErrUnauthorized.With("this route takes the admin token (hga_…), not an environment's " +
+		"secret key (sk_…): environments are created and listed by the admin")
+	errPublicKeyForAdmin = platform.ErrUnauthorized.With("this route takes the admin token (hga_…), not a public key " +
+		"(pk_…), which is no credential")
+	errWrongAdminToken = platform.ErrUnauthorized.With("the admin token is not valid: use the one printed at the server's " +
+		"first start, or make a new one with hmacgate admin reset-token")
+	errNoSecretKey = platform.ErrUnauthorized.With("this route takes the environment's secret key: send Authorization: " +
+		"Bearer sk_… (shown once when the environment was created)")
+	errAdminTokenForEnv = platform.ErrUnauthorized.With("this route takes an environment's secret key (sk_…), not the " +
+		"admin token (hga_…): the admin token manages environments under /v1/environments")
+	errPublicKeyForEnv = platform.ErrUnauthorized.With("this route takes the environment's secret key (sk_…), not its " +
+		"public key (pk_…), which is for browsers")
+	errNotASecretKey    = platform.ErrUnauthorized.With("this route takes the environment's secret key, which starts with sk_")
+	errUnknownSecretKey = platform.ErrUnauthorized.With("no environment has this secret key: check that it is complete, " +
+		"and that its environment was not deleted")
+	errRetiredSecretKey = platform.ErrUnauthorized.With("this secret key was replaced by a rotation and has retired: " +
+		"use the environment's current secret key")
+)
 
 // checkAdmin accepts the admin token. Its hash is read from the store on
 // every call (admin calls are rare), so a token reset by another process
 // takes effect at once.
 func (s *Server) checkAdmin(ctx context.Context, r *http.Request) error {
-	return s.checkAdminToken(ctx, bearer(r))
+	tok, malformed := credential(r)
+	switch {
+	case malformed:
+		return errMalformedAuth
+	case tok == "":
+		return errNoAdminToken
+	case strings.HasPrefix(tok, prefixSecret):
+		return errSecretKeyForAdmin
+	case strings.HasPrefix(tok, prefixPublic):
+		return errPublicKeyForAdmin
+	}
+	if err := s.checkAdminToken(ctx, tok); err != nil {
+		if errors.Is(err, platform.ErrUnauthorized) {
+			return errWrongAdminToken
+		}
+		return err
+	}
+	return nil
 }
 
 // checkAdminToken accepts the admin token, from the API's header or the
@@ -65,14 +110,23 @@ func (s *Server) checkAdminToken(ctx context.Context, tok string) error {
 // that retires, and returns the environment's state and whether the key was
 // the previous one.
 func (s *Server) checkEnv(ctx context.Context, r *http.Request) (*envState, bool, error) {
-	tok := bearer(r)
-	if !strings.HasPrefix(tok, prefixSecret) {
-		return nil, false, platform.ErrUnauthorized
+	tok, malformed := credential(r)
+	switch {
+	case malformed:
+		return nil, false, errMalformedAuth
+	case tok == "":
+		return nil, false, errNoSecretKey
+	case strings.HasPrefix(tok, prefixAdmin):
+		return nil, false, errAdminTokenForEnv
+	case strings.HasPrefix(tok, prefixPublic):
+		return nil, false, errPublicKeyForEnv
+	case !strings.HasPrefix(tok, prefixSecret):
+		return nil, false, errNotASecretKey
 	}
 	st, err := s.cache.bySecretKey(ctx, tok)
 	if err != nil {
 		if errors.Is(err, platform.ErrNotFound) {
-			return nil, false, platform.ErrUnauthorized
+			return nil, false, errUnknownSecretKey
 		}
 		return nil, false, s.unavailable(err)
 	}
@@ -83,7 +137,7 @@ func (s *Server) checkEnv(ctx context.Context, r *http.Request) (*envState, bool
 	if subtle.ConstantTimeCompare(h, env.PreviousSecretKeyHash) == 1 && s.now().Before(env.PreviousSecretRetiresAt) {
 		return st, true, nil
 	}
-	return nil, false, platform.ErrUnauthorized
+	return nil, false, errRetiredSecretKey
 }
 
 // MinAdminTokenLen is the shortest admin token HMACGATE_ADMIN_TOKEN may

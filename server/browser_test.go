@@ -9,12 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hmacgate/hmacgate"
@@ -119,7 +122,8 @@ func (b *browser) tab(t *testing.T, private bool) *tab {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
-	tctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	// Generous: the machines that run the suite are shared and often loaded.
+	tctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(cancelT)
 	tb := &tab{t: t, b: b, ctx: tctx}
 	requests := chromedp.Events(tctx, network.RequestWillBeSent)
@@ -353,8 +357,36 @@ func (tb *tab) shot(name string, width int64) {
 	if err != nil {
 		tb.t.Fatal(err)
 	}
-	tb.do(chromedp.ResetViewport())
+	if mobile {
+		tb.asPhone()
+	} else {
+		tb.do(chromedp.ResetViewport())
+	}
 	if err := os.WriteFile(filepath.Join(tb.b.shots, name+".png"), buf, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+// phoneShot saves a phone's screenshot of every page the phone scenario
+// visits, under HMACGATE_PHONE_SCREENSHOTS=<dir>, to look at them all.
+func (tb *tab) phoneShot(name string) {
+	tb.t.Helper()
+	dir := os.Getenv("HMACGATE_PHONE_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	height, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int64](`Math.ceil(document.documentElement.getBoundingClientRect().height)`))
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.do(chromedp.EmulateViewport(phoneWidth, height, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	buf, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.asPhone()
+	name = strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(name, "-"), "-")
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
 		tb.t.Fatal(err)
 	}
 }
@@ -371,6 +403,8 @@ type browserScenario struct {
 	ts                    *testServer
 	b                     *browser
 	envID, publicKey, key string
+	secretKey             string   // the environment's, as its page showed it
+	productID             string   // the product of the partner portal's scenario
 	secrets               []string // product secrets the pages showed
 }
 
@@ -391,6 +425,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		{"connections: search, pages and delete", sc.connections},
 		{"snippets are filled in with the integration", sc.snippets},
 		{"a product with a secret, a test order to a test partner, and a regenerated secret", sc.product},
+		{"every console page fits a phone 390 px wide", sc.phone},
 		{"the fiddle, without signing in, diagnoses a re-serialized orderdata", sc.fiddle},
 		{"a form post without its CSRF token is refused", sc.csrf},
 		{"delete an environment after confirming", sc.deleteEnvironment},
@@ -431,24 +466,43 @@ func (sc *browserScenario) signIn(t *testing.T) {
 	tb.expect("h1", "Environments")
 }
 
-// createEnvironment: create an environment and an integration.
+// reload reloads the tab's page, as the browser's reload button does, and
+// returns the HTTP status.
+func (tb *tab) reload() int64 {
+	tb.t.Helper()
+	res, err := chromedp.RunResponse(tb.ctx, chromedp.Reload())
+	if err != nil {
+		tb.t.Fatalf("reload %s: %v", tb.location(), err)
+	}
+	return res.Status
+}
+
+// createEnvironment: create an environment, see its secret key once on the
+// page the form leads to, reload without a second environment; add an
+// integration.
 func (sc *browserScenario) createEnvironment(t *testing.T) {
-	b := sc.b
+	ts, b := sc.ts, sc.b
 	tb := b.tab(t, false)
 	tb.open("/environments")
 	tb.fill("#env-name", "production")
-	if code := tb.submit("form[action='/environments'] button[type=submit]"); code != 201 {
+	if code := tb.submit("form[action='/environments'] button[type=submit]"); code != 200 {
 		t.Fatalf("create: %d", code)
 	}
-	if sk := tb.text("#once-value"); !strings.HasPrefix(sk, "sk_") {
-		t.Fatalf("secret key shown: %q", sk)
+	if sc.secretKey = tb.text("#once-value"); !strings.HasPrefix(sc.secretKey, "sk_") {
+		t.Fatalf("secret key shown: %q", sc.secretKey)
 	}
 	tb.expect(".once", "Store it now")
+	tb.expect("#notice", `The environment "production" was created`)
 	tb.shot("environment-created", 1280)
-	if code := tb.submit("a.button.primary"); code != 200 {
-		t.Fatalf("open settings: %d", code)
+	loc, _, _ := strings.Cut(tb.location(), "?")
+	sc.envID = strings.TrimPrefix(loc, "/environments/")
+	if code := tb.reload(); code != 200 {
+		t.Fatalf("reload: %d", code)
 	}
-	sc.envID = strings.TrimPrefix(tb.location(), "/environments/")
+	if n := tb.count("#once-value"); n != 0 || len(ts.environments()) != 1 {
+		t.Fatalf("after a reload: the key shown %d times, %d environments", n, len(ts.environments()))
+	}
+	tb.expect("#notice", "not shown again")
 	sc.publicKey = tb.text("#public-key")
 	if !strings.HasPrefix(sc.publicKey, "pk_") {
 		t.Fatalf("public key: %q", sc.publicKey)
@@ -459,7 +513,7 @@ func (sc *browserScenario) createEnvironment(t *testing.T) {
 	if code := tb.submit("form[aria-label='Add an integration'] button"); code != 200 {
 		t.Fatalf("add integration: %d", code)
 	}
-	tb.expect("#notice", "integration was added")
+	tb.expect("#notice", `integration "crm" was added`)
 	tb.expect("#integrations", "crm")
 }
 
@@ -469,7 +523,7 @@ func (sc *browserScenario) generateKey(t *testing.T) {
 	tb := b.tab(t, false)
 	tb.open("/environments/" + sc.envID)
 	tb.expect(".empty", "No key yet")
-	if code := tb.submit("#key-submit"); code != 201 {
+	if code := tb.submit("#key-submit"); code != 200 {
 		t.Fatalf("make key: %d", code)
 	}
 	sc.key = tb.text("#once-value")
@@ -485,12 +539,17 @@ func (sc *browserScenario) generateKey(t *testing.T) {
 		t.Errorf("copy button after click: %q, %v", got, err)
 	}
 	tb.shot("key-created", 1280)
-	// Shown once: the page after it does not have it.
-	tb.open("/environments/" + sc.envID)
+	// Shown once: a reload shows it no more, and makes no second key (which
+	// would retire the one just copied).
+	tb.reload()
 	if html := tb.eval(`document.documentElement.outerHTML`); strings.Contains(html, sc.key) {
 		t.Fatal("the key is shown again")
 	}
 	tb.expect("#keys", "current")
+	var keys struct{ Keys []json.RawMessage }
+	if sc.ts.json("GET", "/v1/hmac/keys", sc.secretKey, "", &keys); len(keys.Keys) != 1 {
+		t.Fatalf("%d keys after a reload; want 1", len(keys.Keys))
+	}
 }
 
 // reportMode: report mode counts the demo page's calls with and without a digest.
@@ -503,6 +562,10 @@ func (sc *browserScenario) reportMode(t *testing.T) {
 	tb.expect("h1", "from off to report?")
 	tb.submit("#confirm")
 	tb.expect("#notice", "report mode")
+	tb.reload() // repeats nothing: the audit log has one mode change
+	if n := strings.Count(tb.text("table.compact"), "hmac.mode.set"); n != 1 {
+		t.Fatalf("%d mode changes in the audit log after a reload; want 1", n)
+	}
 
 	tb.open("/environments/" + sc.envID + "/demo")
 	call := func(button, connection, wantStatus string) string {
@@ -540,7 +603,6 @@ func (sc *browserScenario) reportMode(t *testing.T) {
 	}
 	tb.expect("#verdict", "switching to enforce would reject them")
 	tb.shot("settings", 1280)
-	tb.shot("settings-phone", 390)
 }
 
 // enforce: enforce refuses the call without a digest, in the page.
@@ -598,7 +660,7 @@ func (sc *browserScenario) connections(t *testing.T) {
 	tb.submit("#connections button.danger-outline")
 	tb.expect("h1", `Delete the connection "user-2"`)
 	tb.submit("#confirm")
-	tb.expect("#notice", "connection was deleted")
+	tb.expect("#notice", `The connection "user-2" of "crm" was deleted`)
 	tb.fill("#search", "user-")
 	tb.submit("form[role=search] button")
 	if n := tb.count("#connections tbody tr"); n != 3 { // user-1, -3 and -5; user-4 was refused
@@ -635,7 +697,8 @@ func (sc *browserScenario) product(t *testing.T) {
 	tb.fill("#p-url", partner.URL+"/orders?installationId=inst-1")
 	tb.submit("form[action$='/products'] button[type=submit]")
 	tb.expect("#notice", "Generate its secret now")
-	if code := tb.submit("#generate-secret"); code != 201 {
+	sc.productID = strings.Split(strings.TrimPrefix(tb.location(), "/environments/"+sc.envID+"/products/"), "/")[0]
+	if code := tb.submit("#generate-secret"); code != 200 {
 		t.Fatalf("generate secret: %d", code)
 	}
 	secret := tb.text("#once-value")
@@ -655,16 +718,22 @@ func (sc *browserScenario) product(t *testing.T) {
 	tb.expect("#notice", "delivered")
 	tb.expect("table.launches", "200 OK")
 	tb.shot("product", 1280)
+	// A reload shows the page as it is and sends nothing again.
+	tb.reload()
+	if tb.count("#test-result") != 0 {
+		t.Error("a reload shows the test delivery again")
+	}
 	partner.mu.Lock()
 	if len(partner.orders) != 1 || partner.orders[0].User.Name != "Bjørn Ødegård" {
 		t.Errorf("the partner saw %d orders, errors %v", len(partner.orders), partner.errs)
 	}
 	partner.mu.Unlock()
+	sc.launchInNewTab(t, tb, partner)
 
 	// Regenerate: the old secret signs during propagation, with a countdown.
 	tb.submit("a.button[href$='/credentials']")
 	tb.do(chromedp.SetValue(chromedp.ID("propagation"), "5m"))
-	if code := tb.submit("#generate-secret"); code != 201 {
+	if code := tb.submit("#generate-secret"); code != 200 {
 		t.Fatalf("regenerate: %d", code)
 	}
 	newSecret := tb.text("#once-value")
@@ -680,6 +749,122 @@ func (sc *browserScenario) product(t *testing.T) {
 	tb.shot("launches", 1280)
 	tb.open("/environments/" + sc.envID + "/products")
 	tb.shot("products", 1280)
+}
+
+// launchInNewTab: "Launch a test order" opens the launch link in a new tab,
+// which posts the signed order to the partner, as a platform's launch does.
+func (sc *browserScenario) launchInNewTab(t *testing.T, tb *tab, p *partner) {
+	newTab := chromedp.WaitNewTarget(tb.ctx, func(info *target.Info) bool { return info.Type == "page" })
+	tb.fill("#t-inst", "inst-1")
+	tb.fill("#t-uname", "Kari Nordmann")
+	tb.do(chromedp.Click(chromedp.ID("launch-order"), chromedp.NodeVisible))
+	var id target.ID
+	select {
+	case id = <-newTab:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no new tab reached the partner")
+	}
+	ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithTargetID(id))
+	defer cancel()
+	body, err := chromedp.Run(ctx, chromedp.Poll[string](`document.body ? document.body.innerText : ""`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || !strings.Contains(body, "welcome Kari Nordmann") {
+		t.Fatalf("the launched tab shows %q (%v)", body, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.orders) != 2 || p.orders[1].User.Name != "Kari Nordmann" {
+		t.Fatalf("the partner saw %d orders; want the launched one second (errors %v)", len(p.orders), p.errs)
+	}
+}
+
+// phoneWidth is the width of the phone the console must fit.
+const phoneWidth = 390
+
+// asPhone makes the tab a phone phoneWidth px wide.
+func (tb *tab) asPhone() {
+	tb.t.Helper()
+	tb.do(chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+}
+
+// checkPhoneWidth fails unless the page is as narrow as the phone, naming
+// the elements that stick out.
+func (tb *tab) checkPhoneWidth() {
+	tb.t.Helper()
+	// A phone's browser widens the layout to fit a page that is too wide,
+	// so the page is measured against the phone's width, not the window's.
+	wide := tb.eval(`(() => {
+		const w = ` + strconv.Itoa(phoneWidth) + `, doc = document.documentElement.scrollWidth;
+		if (doc <= w) return "";
+		const out = [];
+		for (const e of document.querySelectorAll("body *")) {
+			const r = e.getBoundingClientRect(), p = e.parentElement.getBoundingClientRect();
+			if (r.width > 0 && r.right > w + 1 && p.right <= w + 1) {
+				out.push(e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (typeof e.className === "string" && e.className ? "." + e.className.trim().split(/\s+/).join(".") : "") + " to " + Math.round(r.right) + "px");
+			}
+		}
+		return "the page is " + doc + "px wide on a " + w + "px phone: " + out.slice(0, 6).join(", ");
+	})()`)
+	if wide != "" {
+		tb.t.Errorf("%s: %s", tb.location(), wide)
+	}
+}
+
+// phone: every console page fits a phone 390 px wide, with the tables,
+// keys and long names of a real environment. The pages come from the route
+// table, so a new page is checked without a change here; the public ones
+// in a tab without a session, and so are the end users' pages.
+func (sc *browserScenario) phone(t *testing.T) {
+	ts := sc.ts
+	tb := sc.b.tab(t, false)
+	tb.asPhone()
+	query := map[string]string{"/mode": "?mode=report", "/connections/delete": "?integration=crm&connection=user-1"}
+	var public *tab // one tab without a session for the public pages
+	checked := 0
+	for _, rt := range ts.d.Server().Routes() {
+		if !rt.ConsolePage || rt.Method != "GET" {
+			continue
+		}
+		path := consolePath(rt.Pattern, sc.envID, sc.productID)
+		for suffix, q := range query {
+			if strings.HasSuffix(rt.Pattern, suffix) {
+				path += q
+			}
+		}
+		pt := tb
+		if rt.Access == "public" {
+			if public == nil {
+				public = sc.b.tab(t, true)
+				public.asPhone()
+			}
+			pt = public
+		}
+		if code := pt.open(path); code != 200 {
+			t.Errorf("%s: %d", path, code)
+		}
+		pt.checkPhoneWidth()
+		pt.phoneShot(rt.Pattern)
+		checked++
+	}
+	if checked < 12 {
+		t.Fatalf("only %d pages", checked)
+	}
+	// A page that shows a key once, under a long name.
+	tb.open("/environments")
+	tb.fill("#env-name", "A phone's environment with a name long enough to wrap twice")
+	tb.submit("form[action='/environments'] button[type=submit]")
+	tb.expect(".once", "Store it now")
+	tb.checkPhoneWidth()
+	tb.phoneShot("once")
+	tb.shot("settings-phone", phoneWidth)
+	tb.submit("section.danger-zone button")
+	tb.submit("#confirm")
+	// Pages of refusals, and the end users' pages.
+	for _, path := range []string{"/no/such/page", "/launch/00000000-0000-4000-8000-000000000000"} {
+		public.open(path)
+		public.checkPhoneWidth()
+		public.phoneShot(path)
+	}
 }
 
 // fiddle: the fiddle, without signing in, diagnoses a re-serialized orderdata.
@@ -712,7 +897,11 @@ func (sc *browserScenario) fiddle(t *testing.T) {
 	tb.expect("#fiddle-verdict", "signature_mismatch")
 	tb.expect("#fiddle-findings", "re-serialized")
 	tb.shot("fiddle", 1280)
-	// The same order as sent verifies.
+	if html := tb.eval(`document.documentElement.outerHTML`); strings.Contains(html, secret.Reveal()) {
+		t.Fatal("the result page shows the secret again")
+	}
+	// The same order as sent verifies; the secret is pasted again.
+	tb.fill("#secret", secret.Reveal())
 	tb.fill("#orderdata", string(od))
 	tb.submit("#fiddle-check")
 	tb.expect("#fiddle-verdict", "Valid")
@@ -753,12 +942,11 @@ func (sc *browserScenario) deleteEnvironment(t *testing.T) {
 	tb.open("/environments")
 	tb.fill("#env-name", "staging")
 	tb.submit("form[action='/environments'] button[type=submit]")
-	tb.submit("a.button.primary")
 	tb.submit("section.danger-zone button")
 	tb.expect("h1", `Delete the environment "staging"?`)
 	tb.shot("confirm-delete", 1280)
 	tb.submit("#confirm")
-	tb.expect("#notice", "environment was deleted")
+	tb.expect("#notice", `The environment "staging" was deleted`)
 	if n := len(ts.environments()); n != 1 {
 		t.Fatalf("%d environments after delete; want 1", n)
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hmacgate/hmacgate"
@@ -31,35 +33,49 @@ type admission struct {
 	integrationID string
 	connectionID  string
 	authMode      platform.AuthMode
-	verdict       verdict // what the gate found of the digest, for the audit log
+	// credentials are the end user's, checked against the integration's
+	// auth mode; nil when it takes none.
+	credentials map[string]string
+	verdict     verdict // what the gate found of the digest, for the audit log
 }
 
+// shapeCheck checks what a connect call carries against its integration's
+// auth mode and returns the end user's credentials to store (nil for
+// none). Each connect route has its own: /v1/connect takes hmacgate's
+// credentials, the Nango routes Nango's.
+type shapeCheck func(mode platform.AuthMode) (map[string]string, error)
+
+// publicKeyLimit bounds a public key: longer ones are refused without a
+// lookup.
+const publicKeyLimit = 64
+
 // admit is the connect gate. It resolves the environment from its public
-// key and the integration from the path, checks the digest against the
-// environment's keys and applies the HMAC mode. It reads only the in-memory
-// cache, so refusals cost no database work.
-func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
-	pk := p.publicKey
-	if pk == "" {
-		return nil, platform.ErrUnauthorized.With("the connect call needs the environment's public_key")
-	}
-	st, err := s.cache.byPublicKey(r.Context(), pk)
+// key and the integration from the path, checks that the call is well
+// formed, then checks the digest against the environment's keys and
+// applies the HMAC mode. Only well-formed calls get a verdict, so the
+// report and the metrics count what enforce would judge, never a call
+// refused for its shape. It reads only the in-memory cache, so refusals
+// cost no database work.
+func (s *Server) admit(r *http.Request, p *params, check shapeCheck) (*admission, error) {
+	st, err := s.connectEnvironment(r, p.publicKey)
 	if err != nil {
-		if errors.Is(err, platform.ErrNotFound) {
-			return nil, platform.ErrUnauthorized.With("unknown public_key")
-		}
-		return nil, s.unavailable(err)
+		return nil, err
 	}
 	integrationID, connectionID := r.PathValue("integration"), p.connectionID
 	mode, ok := st.integrations[integrationID]
 	if !ok {
-		return nil, platform.ErrNotFound.With("no integration " + web.Quote(integrationID) + " in this environment")
+		return nil, platform.ErrNotFound.With("no integration " + web.Quote(integrationID) +
+			" in this environment: create it first (POST /v1/integrations, or the console's integrations page)")
 	}
 	if connectionID == "" {
-		return nil, invalid("connection_id is required")
+		return nil, required("connection_id", "the end user's connection ID, in the query string, a form or the JSON body")
 	}
 	if len(connectionID) > 256 {
-		return nil, invalid("connection_id is longer than 256 bytes")
+		return nil, badField("connection_id", fmt.Sprintf("is longer than 256 bytes (it has %d)", len(connectionID)), "shorten it")
+	}
+	creds, err := check(mode)
+	if err != nil {
+		return nil, err
 	}
 	v, derr := s.checkDigest(st, integrationID, connectionID, p.hmac)
 	envMode := st.env.HMACMode
@@ -79,7 +95,32 @@ func (s *Server) admit(r *http.Request, p *params) (*admission, error) {
 			"code", hmacgate.ErrorCode(derr))
 	}
 	s.metrics.connect.WithLabelValues(string(envMode), string(v), "accepted").Inc()
-	return &admission{env: st, integrationID: integrationID, connectionID: connectionID, authMode: mode, verdict: v}, nil
+	return &admission{env: st, integrationID: integrationID, connectionID: connectionID, authMode: mode, credentials: creds, verdict: v}, nil
+}
+
+// connectEnvironment finds the environment of a connect call by its public
+// key.
+func (s *Server) connectEnvironment(r *http.Request, pk string) (*envState, error) {
+	switch {
+	case pk == "":
+		return nil, platform.ErrUnauthorized.With("the connect call needs the environment's public_key (pk_…), " +
+			"in the query string, a form or the JSON body")
+	case strings.HasPrefix(pk, prefixSecret):
+		return nil, platform.ErrUnauthorized.With("public_key holds a secret key (sk_…): send the environment's public key " +
+			"(pk_…), and keep the secret key in your backend, never in a browser")
+	case !strings.HasPrefix(pk, prefixPublic) || len(pk) > publicKeyLimit:
+		return nil, platform.ErrUnauthorized.With("public_key is not an environment's public key, which starts with pk_ " +
+			"(see the environment's settings page)")
+	}
+	st, err := s.cache.byPublicKey(r.Context(), pk)
+	if err != nil {
+		if errors.Is(err, platform.ErrNotFound) {
+			return nil, platform.ErrUnauthorized.With("no environment has this public_key: check that it is complete, " +
+				"and that its environment was not deleted")
+		}
+		return nil, s.unavailable(err)
+	}
+	return st, nil
 }
 
 // checkDigest classifies a digest. The comparison is constant time
@@ -108,15 +149,11 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, _ *call) error 
 	if err != nil {
 		return err
 	}
-	adm, err := s.admit(r, p)
+	adm, err := s.admit(r, p, func(mode platform.AuthMode) (map[string]string, error) { return credentialsFor(mode, p) })
 	if err != nil {
 		return err
 	}
-	creds, err := credentialsFor(adm.authMode, p)
-	if err != nil {
-		return err
-	}
-	c, created, err := s.saveConnection(r.Context(), adm, creds, "/v1/connect")
+	c, created, err := s.saveConnection(r.Context(), adm, "/v1/connect")
 	if err != nil {
 		return err
 	}
@@ -128,12 +165,13 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request, _ *call) error 
 	return nil
 }
 
-// saveConnection creates or re-authorizes the admitted connection with the
+// saveConnection creates or re-authorizes the admitted connection with its
 // checked credentials (nil for none), sealed to the connection, and writes
 // the audit entry in the same transaction. via names the route, for the
 // audit log. Every connect route ends here: there is one way to store a
 // connection, and it takes the gate's admission.
-func (s *Server) saveConnection(ctx context.Context, adm *admission, creds map[string]string, via string) (*platform.Connection, bool, error) {
+func (s *Server) saveConnection(ctx context.Context, adm *admission, via string) (*platform.Connection, bool, error) {
+	creds := adm.credentials
 	c := &platform.Connection{EnvID: adm.env.env.ID, IntegrationID: adm.integrationID, ConnectionID: adm.connectionID,
 		UpdatedAt: s.now().UTC().Truncate(time.Millisecond)}
 	if creds != nil {
@@ -161,21 +199,23 @@ func credentialsFor(mode platform.AuthMode, p *params) (map[string]string, error
 	switch mode {
 	case platform.AuthAPIKey:
 		if c["api_key"] == "" || len(c) != 1 {
-			return nil, invalid(`this integration takes an API key: send {"credentials": {"api_key": "…"}}`)
+			return nil, badField("credentials", `must hold an "api_key" and nothing else: this integration takes an API key`,
+				`send {"credentials": {"api_key": "…"}}`)
 		}
 	case platform.AuthBasic:
 		if c["username"] == "" || len(c) != 2 || c["password"] == "" {
-			return nil, invalid(`this integration takes basic credentials: send {"credentials": {"username": "…", "password": "…"}}`)
+			return nil, badField("credentials", `must hold a "username" and a "password" and nothing else: this integration takes basic credentials`,
+				`send {"credentials": {"username": "…", "password": "…"}}`)
 		}
 	default:
 		if p.hasCreds && len(c) > 0 {
-			return nil, invalid("this integration takes no credentials")
+			return nil, badField("credentials", "must be left out: this integration takes none", "")
 		}
 		return nil, nil
 	}
-	for _, v := range c {
+	for name, v := range c {
 		if len(v) > 4096 {
-			return nil, invalid("a credential is longer than 4096 bytes")
+			return nil, badField("credentials", fmt.Sprintf("has a %s longer than 4096 bytes (it has %d)", name, len(v)), "shorten it")
 		}
 	}
 	return c, nil

@@ -203,6 +203,15 @@ func (p consolePlatform) SendTestOrder(ctx context.Context, envID, productID str
 	return p.s.sendTestOrder(ctx, c, productID, in)
 }
 
+func (p consolePlatform) LaunchOrder(ctx context.Context, envID, productID string, in *platform.OrderRequest) (*platform.SignedOrder, error) {
+	c, err := p.in(ctx, envID)
+	if err != nil {
+		return nil, err
+	}
+	in.ProductID = productID
+	return p.s.newLaunch(ctx, c, in)
+}
+
 func (p consolePlatform) Launches(ctx context.Context, envID, productID string) ([]platform.LaunchInfo, error) {
 	c, err := p.in(ctx, envID)
 	if err != nil {

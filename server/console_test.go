@@ -1,7 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -10,7 +14,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/order"
@@ -237,111 +244,211 @@ func TestConsoleSession(t *testing.T) {
 	}
 }
 
+// redirectOf posts a form that must answer with a redirect
+// (post/redirect/get) and returns where it leads.
+func (b *consoleClient) redirectOf(path string, form url.Values) string {
+	b.ts.t.Helper()
+	req, _ := http.NewRequest("POST", b.ts.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.ts.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		b.ts.t.Fatalf("POST %s: %d, not a redirect: %s", path, res.StatusCode, body)
+	}
+	return res.Header.Get("Location")
+}
+
+// submit posts a form and follows its redirect: it returns where it led
+// and that page.
+func (b *consoleClient) submit(path string, form url.Values) (location, page string) {
+	b.ts.t.Helper()
+	location = b.redirectOf(path, form)
+	code, page := b.get(location)
+	if code != 200 {
+		b.ts.t.Fatalf("POST %s led to %s: %d", path, location, code)
+	}
+	return location, html.UnescapeString(page)
+}
+
+// form is a console form with the session's token.
+func (b *consoleClient) form(kv ...string) url.Values {
+	v := url.Values{"csrf": {b.csrf}}
+	for i := 0; i < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v
+}
+
+// mustContain fails unless page contains every one of want.
+func mustContain(t *testing.T, what, page string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(page, w) {
+			t.Fatalf("%s lacks %q", what, w)
+		}
+	}
+}
+
+var onceValue = regexp.MustCompile(`id="once-value">([^<]+)<`)
+
 // TestConsoleWithoutJavaScript runs the console's forms as a browser
-// without JavaScript would: plain form posts and redirects.
+// without JavaScript would: every post answers with a redirect, refusals
+// come back on the form's page in the form's words with its values, a new
+// key or secret is shown once on the page the redirect leads to, and a
+// reload repeats nothing.
 func TestConsoleWithoutJavaScript(t *testing.T) {
 	ts := startServer(t)
 	b := ts.newBrowser()
 	b.login()
-	form := func(kv ...string) url.Values {
-		v := url.Values{"csrf": {b.csrf}}
-		for i := 0; i < len(kv); i += 2 {
-			v.Set(kv[i], kv[i+1])
-		}
-		return v
+	form := b.form
+	_, page := b.submit("/environments", form("name", "  "))
+	mustContain(t, "empty name", page, "Name is required: use one line of 1 to 100 characters.")
+	long := strings.Repeat("n", 5000)
+	_, page = b.submit("/environments", form("name", long))
+	mustContain(t, "long name", page, "Name is longer than 100 characters (it has 5000): shorten it.", `value="`+long+`"`)
+	loc, page := b.submit("/environments", form("name", "nojs"))
+	m := regexp.MustCompile(`^/environments/(env_[^?]+)\?shown=`).FindStringSubmatch(loc)
+	sk := onceValue.FindStringSubmatch(page)
+	if m == nil || sk == nil || !strings.HasPrefix(sk[1], "sk_") {
+		t.Fatalf("create led to %s without the secret key", loc)
 	}
-	code, page := b.post("/environments", form("name", "  "), "")
-	if code != 400 || !strings.Contains(page, "name is required") {
-		t.Fatalf("empty name: %d", code)
+	base, env := "/environments/"+m[1], envCreds{SecretKey: sk[1]}
+	// Reloading the page shows the key no more and creates nothing.
+	if _, again := b.get(loc); strings.Contains(again, "once-value") || !strings.Contains(again, "is not shown again") {
+		t.Fatal("a reload shows the secret key again, or does not say why it is gone")
 	}
-	code, page = b.post("/environments", form("name", "nojs"), "")
-	if code != 201 || !regexp.MustCompile(`id="once-value">sk_`).MatchString(page) {
-		t.Fatalf("create: %d", code)
+	if n := len(ts.environments()); n != 1 {
+		t.Fatalf("%d environments after a reload", n)
 	}
-	envID := regexp.MustCompile(`href="/environments/(env_[^"]+)"`).FindStringSubmatch(page)[1]
-	base := "/environments/" + envID
+	_, page = b.submit("/environments", form("name", "nojs"))
+	mustContain(t, "repeated name", page, `An environment named "nojs" exists already: choose another name.`)
 
-	// Switching HMAC on without a key is refused on the page.
-	if code, page = b.post(base+"/mode", form("mode", "enforce"), ""); code != 409 || !strings.Contains(page, "no HMAC key") {
-		t.Fatalf("enforce without a key: %d", code)
+	// Switching HMAC on without a key is refused on the settings page.
+	code, loc := ts.noRedirect("GET", base+"/mode?mode=enforce", b.session(), "", nil)
+	if _, page = b.get(loc); code != 303 || !strings.Contains(page, "The environment has no HMAC key: make one under “HMAC key”") {
+		t.Fatalf("enforce without a key: %d to %s", code, loc)
 	}
 	// A pasted key must be long enough, and is used exactly as typed.
-	if code, page = b.post(base+"/keys", form("source", "paste", "key", "short"), ""); code != 400 || !strings.Contains(page, "at least 32 bytes") {
-		t.Fatalf("short key: %d", code)
-	}
+	_, page = b.submit(base+"/keys", form("source", "paste", "key", "short"))
+	mustContain(t, "short key", page, "Your key is shorter than 32 bytes (it has 5): use a key of at least 32 bytes, or choose “Generate a key”.",
+		`value="paste" id="source-paste" checked`)
 	pasted := " a pasted key with spaces, 32+ bytes long, kept as is "
-	if code, page = b.post(base+"/keys", form("source", "paste", "key", pasted), ""); code != 201 || !strings.Contains(html.UnescapeString(page), ">"+pasted+"<") {
-		t.Fatalf("pasted key: %d", code)
+	loc, page = b.submit(base+"/keys", form("source", "paste", "key", pasted))
+	if got := onceValue.FindStringSubmatch(page); got == nil || got[1] != pasted {
+		t.Fatalf("pasted key shown as %q", got)
 	}
-	if _, page = b.get(base); strings.Contains(html.UnescapeString(page), pasted) {
-		t.Fatal("the pasted key is shown again")
+	if _, again := b.get(loc); strings.Contains(html.UnescapeString(again), pasted) {
+		t.Fatal("the pasted key is shown again on a reload")
 	}
-	// The mode form asks first, stating the consequence; only the
-	// confirmation switches.
-	if code, page = b.post(base+"/mode", form("mode", "enforce"), ""); code != 200 || !strings.Contains(page, "will be refused with 401") {
-		t.Fatalf("mode without confirmation: %d", code)
+	var keys struct{ Keys []json.RawMessage }
+	if ts.json("GET", "/v1/hmac/keys", env.SecretKey, "", &keys); len(keys.Keys) != 1 {
+		t.Fatalf("%d keys after a reload of the key's page; want 1", len(keys.Keys))
+	}
+	// The mode form asks first (a GET), stating the consequence; only the
+	// confirmation switches, and a post without it is sent to the question.
+	code, page = b.get(base + "/mode?mode=enforce")
+	mustContain(t, "mode question", page, "will be refused with 401")
+	if code != 200 {
+		t.Fatalf("mode question: %d", code)
+	}
+	loc, _ = b.submit(base+"/mode", form("mode", "enforce"))
+	if loc != base+"/mode?mode=enforce" {
+		t.Fatalf("an unconfirmed mode post led to %s", loc)
 	}
 	if _, page = b.get(base); !strings.Contains(page, "HMAC off") {
 		t.Fatal("the mode changed without confirmation")
 	}
-	if code, _ = b.post(base+"/mode", form("mode", "enforce", "confirm", "yes"), ""); code != 303 {
-		t.Fatalf("confirmed mode: %d", code)
-	}
-	if _, page = b.get(base + "?done=mode-enforce"); !strings.Contains(page, "HMAC enforce") || !strings.Contains(page, "connect calls without a valid digest are refused") {
-		t.Fatal("the mode did not change")
-	}
+	_, page = b.submit(base+"/mode", form("mode", "enforce", "confirm", "yes"))
+	mustContain(t, "after enforce", page, "HMAC enforce", "connect calls without a valid digest are refused")
+	pk := regexp.MustCompile(`id="public-key">(pk_[^<]+)<`).FindStringSubmatch(page)[1]
 	// The environment's key signs digests that the gate accepts.
-	if code, _ = b.post(base+"/integrations", form("id", "crm"), ""); code != 303 {
-		t.Fatalf("add integration: %d", code)
-	}
-	if code, r := ts.connect(envCreds{PublicKey: regexp.MustCompile(`id="public-key">(pk_[^<]+)<`).FindStringSubmatch(page)[1]},
-		"crm", "u", digest(t, pasted, "crm", "u"), ""); code != 201 {
+	_, page = b.submit(base+"/integrations", form("id", "CRM:1", "name", "CRM"))
+	mustContain(t, "bad integration ID", page, "ID contains ':'", `value="CRM:1"`, `value="CRM"`)
+	_, page = b.submit(base+"/integrations", form("id", "crm"))
+	mustContain(t, "integration", page, `The integration "crm" was added.`)
+	if code, r := ts.connect(envCreds{PublicKey: pk}, "crm", "u", digest(t, pasted, "crm", "u"), ""); code != 201 {
 		t.Fatalf("connect with the pasted key: %d %+v", code, r)
 	}
-
-	// Products: the SSRF guard's refusal shows on the product page.
-	code, page = b.post(base+"/products", form("name", "Metadata", "order_url", "https://169.254.169.254/latest", "hmac_enabled", "on"), "")
-	if code != 303 {
-		t.Fatalf("add product: %d %s", code, page)
-	}
-	_, page = b.get(base + "/products")
-	pid := regexp.MustCompile(`/products/(prod_[^"/]+)"`).FindStringSubmatch(page)[1]
-	if code, page = b.post(base+"/products/"+pid+"/test-order", form(), ""); code != 409 || !strings.Contains(page, "has no secret yet") {
-		t.Fatalf("test order without a secret: %d", code)
-	}
-	if code, _ = b.post(base+"/products/"+pid+"/credentials", form(), ""); code != 201 {
-		t.Fatalf("generate secret: %d", code)
-	}
-	if code, page = b.post(base+"/products/"+pid+"/test-order", form("installationId", "i-1"), ""); code != 400 || !strings.Contains(page, "link-local") {
-		t.Fatalf("test order to the metadata address: %d", code)
-	}
-	_, page = b.get(base + "/launches")
-	if !strings.Contains(page, "delivery_refused") {
-		t.Error("the refused delivery is not in the launch log")
-	}
-	// Switching a product's HMAC off asks first.
-	if code, page = b.post(base+"/products/"+pid, form("name", "Metadata", "order_url", "https://partner.example/o"), ""); code != 200 || !strings.Contains(page, "cannot tell them from forged ones") {
-		t.Fatalf("HMAC off without confirmation: %d", code)
-	}
-	if code, _ = b.post(base+"/products/"+pid, form("name", "Metadata", "order_url", "https://partner.example/o", "confirm", "yes"), ""); code != 303 {
-		t.Fatalf("HMAC off: %d", code)
-	}
-
-	// Delete the environment, confirmed.
-	if code, _ = b.post(base+"/delete", form(), ""); code != 200 {
-		t.Fatalf("delete without confirmation: %d", code)
-	}
-	if len(ts.environments()) != 1 {
-		t.Fatal("deleted without confirmation")
-	}
-	if code, _ = b.post(base+"/delete", form("confirm", "yes"), ""); code != 303 || len(ts.environments()) != 0 {
-		t.Fatalf("delete: %d", code)
-	}
-	if code, _ = b.get(base); code != 404 {
-		t.Fatalf("a deleted environment's page: %d", code)
-	}
+	// The audit table and the demo say things in words.
+	ts.json("POST", "/v1/integrations", env.SecretKey, `{"id":"billing","name":"Billing"}`, nil)
+	_, page = b.get(base)
+	mustContain(t, "audit table", html.UnescapeString(page), `title="connect">a connect call<`, `>your backend<`, `>admin<`)
+	_, page = b.get(base + "/demo")
+	mustContain(t, "demo", page, `data-auth="none">crm</option>`, `data-auth="none">billing (Billing)</option>`)
+	consoleProducts(t, b, base)
+	consoleDelete(t, b, base)
 	if logs := ts.logs.String(); strings.Contains(logs, pasted) {
 		t.Error("the logs contain the pasted key")
+	}
+}
+
+// consoleProducts: the partner portal's forms without JavaScript.
+func consoleProducts(t *testing.T, b *consoleClient, base string) {
+	form := b.form
+	_, page := b.submit(base+"/products", form("name", "Metadata", "order_url", "ftp://x", "hmac_enabled", "on"))
+	mustContain(t, "bad order URL", page, "Order URL must be an absolute https address", `value="ftp://x"`)
+	loc, page := b.submit(base+"/products", form("name", "Metadata", "order_url", "https://169.254.169.254/latest", "hmac_enabled", "on"))
+	mustContain(t, "new product", page, "Generate its secret now")
+	pid := regexp.MustCompile(`/products/(prod_[^/]+)/credentials`).FindStringSubmatch(loc)[1]
+	product := base + "/products/" + pid
+	_, page = b.submit(product+"/test-order", form())
+	mustContain(t, "test order without a secret", page, "HMAC is on for this product but it has no secret yet")
+	loc, page = b.submit(product+"/credentials", form())
+	secret := onceValue.FindStringSubmatch(page)
+	if secret == nil || !strings.HasPrefix(secret[1], "hgk_") {
+		t.Fatal("the new secret is not shown")
+	}
+	if _, again := b.get(loc); strings.Contains(again, secret[1]) {
+		t.Fatal("the secret is shown again on a reload")
+	}
+	_, page = b.submit(product+"/test-order", form("installationId", "i-1"))
+	mustContain(t, "test order to the metadata address", page, "link-local", `value="i-1"`)
+	_, page = b.get(base + "/launches")
+	mustContain(t, "launch log", page, "delivery_refused")
+	// Launching a test order leads to its single-use launch link.
+	loc, page = b.submit(product+"/launch", form("installationId", "i-2"))
+	if !strings.HasPrefix(loc, "/launch/") || !strings.Contains(page, `action="https://169.254.169.254/latest"`) {
+		t.Fatalf("launch led to %s", loc)
+	}
+	if code, _ := b.get(loc); code != 410 {
+		t.Fatalf("the launch link opened twice: %d", code)
+	}
+	_, page = b.get(base + "/launches")
+	if got := html.UnescapeString(page); !strings.Contains(got, ">opened <span") || strings.Contains(got, "opened opened") {
+		t.Fatal("the launch log does not say once that the launch was opened")
+	}
+	// Switching a product's HMAC off asks first.
+	loc, page = b.submit(product, form("name", "Metadata", "order_url", "https://partner.example/o"))
+	mustContain(t, "HMAC off question", page, "cannot tell them from forged ones", `value="https://partner.example/o"`)
+	if !strings.HasPrefix(loc, product+"/hmac-off?") {
+		t.Fatalf("HMAC off without confirmation led to %s", loc)
+	}
+	_, page = b.submit(product, form("name", "Metadata", "order_url", "https://partner.example/o", "confirm", "yes"))
+	mustContain(t, "HMAC off", page, "unsigned", `value="https://partner.example/o"`)
+}
+
+// consoleDelete: deleting an environment asks first.
+func consoleDelete(t *testing.T, b *consoleClient, base string) {
+	if code, page := b.get(base + "/delete"); code != 200 || !strings.Contains(page, "This cannot be undone") {
+		t.Fatalf("delete question: %d", code)
+	}
+	if loc, _ := b.submit(base+"/delete", b.form()); loc != base+"/delete" {
+		t.Fatalf("an unconfirmed delete led to %s", loc)
+	}
+	if len(b.ts.environments()) != 1 {
+		t.Fatal("deleted without confirmation")
+	}
+	_, page := b.submit(base+"/delete", b.form("confirm", "yes"))
+	mustContain(t, "deleted", page, `The environment "nojs" was deleted.`)
+	if len(b.ts.environments()) != 0 {
+		t.Fatal("not deleted")
+	}
+	if code, _ := b.get(base); code != 404 {
+		t.Fatalf("a deleted environment's page: %d", code)
 	}
 }
 
@@ -350,8 +457,8 @@ func TestFiddleWithoutJavaScript(t *testing.T) {
 	ts := startServer(t)
 	b := ts.newBrowser()
 	code, page := b.get("/fiddle")
-	if code != 200 {
-		t.Fatalf("fiddle page: %d", code)
+	if code != 200 || !strings.Contains(page, `name="secret" type="password"`) || !strings.Contains(page, `name="previous" type="password"`) {
+		t.Fatalf("fiddle page: %d, or its secrets are not password fields", code)
 	}
 	tok := csrfInput.FindStringSubmatch(page)[1]
 	secret := hmacgate.GenerateKey()
@@ -384,9 +491,82 @@ func TestFiddleWithoutJavaScript(t *testing.T) {
 					t.Errorf("the result lacks %q", w)
 				}
 			}
+			for _, sec := range tc.form["secret"] {
+				if strings.Contains(page, sec) {
+					t.Error("the result page shows the secret again")
+				}
+			}
 		})
 	}
 	if strings.Contains(ts.logs.String(), secret.Reveal()) {
 		t.Error("the logs contain the fiddle's secret")
+	}
+}
+
+// TestShownOnce: a new secret travels from the form's post to its page in
+// a flash that is sealed in the store (the URL holds only its ID), that
+// only the session that made it can open, and that exactly one of several
+// loads at once shows.
+func TestShownOnce(t *testing.T) {
+	ts := startServer(t)
+	b := ts.newBrowser()
+	b.login()
+	redirectOf := func(name string) string {
+		t.Helper()
+		return b.redirectOf("/environments", b.form("name", name))
+	}
+	loc := redirectOf("sealed")
+	_, id, ok := strings.Cut(loc, "?shown=")
+	if !ok {
+		t.Fatalf("redirect %q names no flash", loc)
+	}
+	h := sha256.Sum256([]byte(b.session()))
+	stored, err := ts.d.Store().Setting(context.Background(), "console_flash:"+hex.EncodeToString(h[:16])+":"+id)
+	if err != nil {
+		t.Fatalf("the flash is not in the store: %v", err)
+	}
+	if bytes.Contains(stored, []byte("sk_")) || bytes.Contains(stored, []byte(`"secret"`)) {
+		t.Fatal("the flash is stored in the clear")
+	}
+	// Another session cannot open it, and does not use it up.
+	other := ts.newBrowser()
+	other.login()
+	if _, page := other.get(loc); strings.Contains(page, "once-value") {
+		t.Fatal("another session sees the secret key")
+	}
+	if _, page := b.get(loc); !strings.Contains(page, `id="once-value">sk_`) {
+		t.Fatal("the session that made it does not see the secret key")
+	}
+	// Of several loads at once, one shows it.
+	loc = redirectOf("race")
+	var wg sync.WaitGroup
+	var shown atomic.Int32
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", ts.base+loc, nil)
+			req.AddCookie(&http.Cookie{Name: "hmacgate_session", Value: b.session()})
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			page, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if bytes.Contains(page, []byte(`id="once-value"`)) {
+				shown.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := shown.Load(); n != 1 {
+		t.Fatalf("%d of 8 loads at once showed the secret key; want 1", n)
+	}
+	// A flash that waited too long is gone.
+	loc = redirectOf("late")
+	ts.clock.Add(11 * time.Minute)
+	if _, page := b.get(loc); strings.Contains(page, "once-value") || !strings.Contains(page, "not shown again") {
+		t.Fatal("an expired flash is shown")
 	}
 }

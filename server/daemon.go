@@ -153,9 +153,16 @@ func (d *Daemon) checkConfig() error {
 	return nil
 }
 
-// openDataDir makes the data directory private and, with SQLite, takes its
-// lock, so that a second serve on it refuses to start.
+// usesDataDir reports whether anything lives in the data directory: the
+// SQLite database, or the master key file when the environment gives none.
+func (cfg Config) usesDataDir() bool { return cfg.DatabaseURL == "" || cfg.MasterKey == "" }
+
+// openDataDir makes the data directory private, when it is used, and with
+// SQLite takes its lock, so that a second serve on it refuses to start.
 func (d *Daemon) openDataDir() error {
+	if !d.cfg.usesDataDir() {
+		return nil
+	}
 	if err := prepareDataDir(d.cfg.DataDir); err != nil {
 		return err
 	}
@@ -232,7 +239,7 @@ func (d *Daemon) listen() error {
 	}
 	d.api = &http.Server{Handler: apiMux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 32 << 10}
-	ln, err := net.Listen("tcp", d.cfg.Listen)
+	ln, err := listenOn(d.cfg.Listen, "--listen (HMACGATE_LISTEN)")
 	if err != nil {
 		return err
 	}
@@ -246,12 +253,22 @@ func (d *Daemon) listen() error {
 		web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	d.admin = &http.Server{Handler: adminMux, ReadHeaderTimeout: 10 * time.Second}
-	aln, err := net.Listen("tcp", d.cfg.AdminListen)
+	aln, err := listenOn(d.cfg.AdminListen, "--admin-listen (HMACGATE_ADMIN_LISTEN)")
 	if err != nil {
 		return err
 	}
 	d.lns = append(d.lns, aln)
 	return nil
+}
+
+// listenOn opens a TCP listener; its error names the setting that chose the
+// address, so that a port in use says how to pick another.
+func listenOn(addr, setting string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w; if another program uses it, choose another address with %s", addr, err, setting)
+	}
+	return ln, nil
 }
 
 // OpenStore opens PostgreSQL when a database URL is given, else SQLite in
@@ -288,7 +305,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.admin != nil {
 		go func() { d.errc <- ignoreClosed(d.admin.Serve(d.lns[1])) }()
 	}
-	d.cfg.Logger.Info("serving", "listen", d.Addr(), "admin", d.AdminAddr(), "data_dir", d.cfg.DataDir)
+	d.cfg.Logger.Info("serving", d.servingAttrs()...)
 	var err error
 	select {
 	case <-ctx.Done():
@@ -298,6 +315,27 @@ func (d *Daemon) Run(ctx context.Context) error {
 		err = cerr
 	}
 	return err
+}
+
+// servingAttrs describe what the daemon serves, and with what, for the log
+// line at start: only what is in use.
+func (d *Daemon) servingAttrs() []any {
+	attrs := []any{"listen", d.Addr()}
+	if a := d.AdminAddr(); a != "" {
+		attrs = append(attrs, "admin_listen", a)
+	}
+	if d.cfg.DatabaseURL != "" {
+		attrs = append(attrs, "store", "postgres")
+	} else {
+		attrs = append(attrs, "store", "sqlite")
+	}
+	if d.cfg.usesDataDir() {
+		attrs = append(attrs, "data_dir", d.cfg.DataDir)
+	}
+	if d.redis != nil {
+		attrs = append(attrs, "redis", true)
+	}
+	return attrs
 }
 
 func ignoreClosed(err error) error {

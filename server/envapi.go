@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/internal/web"
@@ -43,6 +45,24 @@ func (s *Server) envAudit(w http.ResponseWriter, r *http.Request, c *call) error
 // digest joins IDs with ':'), nothing a URL path would mangle.
 var integrationID = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
+// checkIntegrationID says what is wrong with an integration ID, in words
+// rather than the pattern.
+func checkIntegrationID(id string) error {
+	const rule = "use 1 to 64 lower-case letters, digits, '.', '_' and '-', starting with a letter or digit; " +
+		"never ':', which joins the IDs in the signed message"
+	switch {
+	case id == "":
+		return required("id", rule)
+	case len(id) > 64:
+		return badField("id", fmt.Sprintf("is longer than 64 characters (it has %d)", utf8.RuneCountInString(id)), rule)
+	case strings.Contains(id, ":"):
+		return badField("id", "contains ':'", rule)
+	case !integrationID.MatchString(id):
+		return badField("id", "has a character that is not allowed", rule)
+	}
+	return nil
+}
+
 type integrationJSON struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
@@ -53,24 +73,28 @@ type integrationJSON struct {
 // addIntegration checks and stores a new integration of the call's
 // environment.
 func (s *Server) addIntegration(ctx context.Context, c *call, in platform.IntegrationInput) (*platform.Integration, error) {
-	if !integrationID.MatchString(in.ID) {
-		return nil, invalid("id must match [a-z0-9][a-z0-9._-]{0,63} (no ':')")
+	if err := checkIntegrationID(in.ID); err != nil {
+		return nil, err
 	}
+	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
 		in.Name = in.ID
 	}
-	if len(in.Name) > 100 {
-		return nil, invalid("name is longer than 100 characters")
+	if err := checkLine("name", in.Name, 100, false); err != nil {
+		return nil, err
 	}
 	mode := platform.AuthMode(in.AuthMode)
 	if in.AuthMode == "" {
 		mode = platform.AuthNone
 	}
 	if !mode.Valid() {
-		return nil, invalid(`auth_mode must be "none", "api_key" or "basic"`)
+		return nil, badField("auth_mode", `must be "none", "api_key" or "basic"`, "")
 	}
 	it := &platform.Integration{EnvID: c.env.env.ID, ID: in.ID, Name: in.Name, AuthMode: mode, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
 	if err := s.store.CreateIntegration(ctx, it, envAudit(c, "integration.create", in.ID)); err != nil {
+		if errors.Is(err, platform.ErrConflict) {
+			return nil, platform.ErrConflict.With("an integration with the id " + web.Quote(in.ID) + " exists already: choose another id")
+		}
 		return nil, s.storeErr(err)
 	}
 	s.cache.invalidate(c.env.env.ID)
@@ -123,7 +147,7 @@ func connectionFilter(envID string, q url.Values) (platform.ConnectionFilter, er
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			return f, invalid("limit must be 1 to 500")
+			return f, badField("limit", "must be a number from 1 to 500", "")
 		}
 		f.Limit = n
 	}
@@ -229,7 +253,7 @@ func (s *Server) retireTime(raw string, now time.Time) (time.Time, error) {
 		if err != nil {
 			d, derr := time.ParseDuration(v)
 			if derr != nil || d < 0 {
-				return time.Time{}, invalid(`retire_previous_at must be "now", an RFC 3339 time or a duration such as "24h"`)
+				return time.Time{}, badField("retire_previous_at", `must be "now", an RFC 3339 time or a duration`, `such as "24h" or "2026-11-27T12:00:00Z"`)
 			}
 			t = now.Add(d)
 		}
@@ -248,9 +272,9 @@ func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, reti
 	now := s.now().UTC().Truncate(time.Millisecond)
 	var key hmacgate.Key
 	if supplied != nil {
-		k, err := hmacgate.ParseKey(*supplied)
-		if err != nil || k.Weak() {
-			return nil, invalid(fmt.Sprintf("a supplied key must be at least %d bytes; omit key to have one generated", hmacgate.MinKeyLen))
+		k, err := parseSuppliedKey(*supplied)
+		if err != nil {
+			return nil, err
 		}
 		key = k
 	} else {
@@ -260,10 +284,17 @@ func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, reti
 	if err != nil {
 		return nil, err
 	}
+	before, err := s.store.HMACKeys(ctx, c.env.env.ID, now)
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
 	id := web.RandomToken("key_", 9)
 	sk := &platform.StoredKey{ID: id, EnvID: c.env.env.ID, CreatedAt: now,
 		Sealed: s.sealer.Seal([]byte(key.Reveal()), keyContext(c.env.env.ID, id))}
-	detail := "key " + id + "; previous keys retire at " + retire.Format(time.RFC3339)
+	detail := "key " + id + " (the first)"
+	if len(before) > 0 {
+		detail = "key " + id + "; previous keys retire at " + retire.Format(time.RFC3339)
+	}
 	if err := s.store.AddHMACKey(ctx, sk, retire, envAudit(c, "hmac.key.create", detail)); err != nil {
 		return nil, s.storeErr(err)
 	}
@@ -273,6 +304,23 @@ func (s *Server) addHMACKey(ctx context.Context, c *call, supplied *string, reti
 		return nil, s.storeErr(err)
 	}
 	return &platform.NewKey{ID: id, Key: key, CreatedAt: now, RetirePreviousAt: retire, Keys: keys}, nil
+}
+
+// maxKeyLen bounds a supplied HMAC key.
+const maxKeyLen = 1024
+
+// parseSuppliedKey checks a key the caller supplies. Its length is stated,
+// the key itself never.
+func parseSuppliedKey(raw string) (hmacgate.Key, error) {
+	const fix = "use a key of at least 32 bytes, or leave key out to have one generated"
+	if len(raw) > maxKeyLen {
+		return hmacgate.Key{}, badField("key", fmt.Sprintf("is longer than %d bytes (it has %d)", maxKeyLen, len(raw)), fix)
+	}
+	k, err := hmacgate.ParseKey(raw)
+	if err != nil || k.Weak() {
+		return hmacgate.Key{}, badField("key", fmt.Sprintf("is shorter than %d bytes (it has %d)", hmacgate.MinKeyLen, len(raw)), fix)
+	}
+	return k, nil
 }
 
 func (s *Server) createHMACKey(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -307,8 +355,11 @@ func (s *Server) listHMACKeys(w http.ResponseWriter, r *http.Request, c *call) e
 // named raw: it must be a mode, and report and enforce need a key.
 func (s *Server) checkMode(ctx context.Context, c *call, raw string) (platform.HMACMode, error) {
 	mode := platform.HMACMode(raw)
+	if raw == "" {
+		return "", required("mode", `"off", "report" or "enforce"`)
+	}
 	if !mode.Valid() {
-		return "", invalid(`mode must be "off", "report" or "enforce"`)
+		return "", badField("mode", `must be "off", "report" or "enforce"`, "")
 	}
 	if mode != platform.ModeOff {
 		keys, err := s.store.HMACKeys(ctx, c.env.env.ID, s.now())

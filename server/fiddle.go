@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -32,13 +33,14 @@ func (s *Server) fiddleAllowed(r *http.Request) error {
 // and of the console.
 func (s *Server) runFiddle(in *platform.FiddleRequest) (*platform.FiddleResult, error) {
 	if len(in.Secrets) == 0 || len(in.Secrets) > 5 {
-		return nil, invalid("give 1 to 5 secrets: the current one first, then older ones")
+		return nil, badField("secrets", fmt.Sprintf("must hold 1 to 5 secrets (it has %d)", len(in.Secrets)),
+			"the current one first, then older ones")
 	}
 	keys := make([]hmacgate.Key, 0, len(in.Secrets))
-	for _, sec := range in.Secrets {
+	for i, sec := range in.Secrets {
 		k, err := hmacgate.ParseKey(sec)
 		if err != nil {
-			return nil, invalid("a secret is empty")
+			return nil, badField("secrets", fmt.Sprintf("has an empty secret (number %d)", i+1), "give each secret in full, hgk_ prefix included")
 		}
 		keys = append(keys, k)
 	}
@@ -47,19 +49,19 @@ func (s *Server) runFiddle(in *platform.FiddleRequest) (*platform.FiddleResult, 
 	if in.Now != "" {
 		t, err := parseTime(in.Now)
 		if err != nil {
-			return nil, invalid(`now must be RFC 3339 (2026-01-01T00:00:00Z) or Unix milliseconds`)
+			return nil, badField("now", "must be an RFC 3339 time or Unix milliseconds", "such as 2026-01-01T00:00:00Z or 1767225600000")
 		}
 		now = t
 	}
 	v.Now = func() time.Time { return now }
 	for _, f := range []struct {
-		raw string
-		dst *time.Duration
-	}{{in.MaxAge, &v.MaxAge}, {in.MaxFuture, &v.MaxFuture}} {
+		name, raw string
+		dst       *time.Duration
+	}{{"max_age", in.MaxAge, &v.MaxAge}, {"max_future", in.MaxFuture, &v.MaxFuture}} {
 		if f.raw != "" {
 			d, err := time.ParseDuration(f.raw)
 			if err != nil || d <= 0 {
-				return nil, invalid("max_age and max_future are positive durations such as 5m")
+				return nil, badField(f.name, "must be a positive duration", `such as "5m"`)
 			}
 			*f.dst = d
 		}

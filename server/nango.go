@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/internal/web"
@@ -127,6 +128,11 @@ var nangoGateRefusals = map[*hmacgate.Error]*hmacgate.Error{
 	platform.ErrUnauthorized:   errNangoUnknownAccount,
 	platform.ErrNotFound:       errNangoUnknownIntegration,
 	platform.ErrInvalidRequest: errNangoMissingConnection,
+}
+
+// isNangoPath reports whether a path is under /nango.
+func isNangoPath(path string) bool {
+	return path == nangoPrefix || strings.HasPrefix(path, nangoPrefix+"/")
 }
 
 // nangoNotFound answers a path under /nango that matches no route, in

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
@@ -49,19 +50,23 @@ func (s *Server) nangoAuth(fr nangoAuthRoute) func(http.ResponseWriter, *http.Re
 		if err != nil {
 			return err
 		}
-		adm, err := s.admit(r, p)
+		// The route's auth mode and Nango's credentials are the call's
+		// shape: checked by the gate before the digest is judged.
+		adm, err := s.admit(r, p, func(mode platform.AuthMode) (map[string]string, error) {
+			if mode != fr.mode {
+				return nil, errNangoInvalidAuthMode.With("the integration " + web.Quote(r.PathValue("integration")) + " takes auth mode " +
+					string(mode) + ", not " + string(fr.mode) + "; " + nangoHint(mode))
+			}
+			creds, err := credentialsFor(mode, p)
+			if err != nil {
+				return nil, errNangoInvalidBody.With(fr.hint)
+			}
+			return creds, nil
+		})
 		if err != nil {
 			return nangoRefusal(err, nangoGateRefusals)
 		}
-		if adm.authMode != fr.mode {
-			return errNangoInvalidAuthMode.With("the integration " + web.Quote(adm.integrationID) + " takes auth mode " +
-				string(adm.authMode) + ", not " + string(fr.mode) + "; " + nangoHint(adm.authMode))
-		}
-		creds, err := credentialsFor(adm.authMode, p)
-		if err != nil {
-			return errNangoInvalidBody.With(fr.hint)
-		}
-		if _, _, err := s.saveConnection(r.Context(), adm, creds, nangoPrefix+strings.TrimSuffix(fr.path, "/{integration}")); err != nil {
+		if _, _, err := s.saveConnection(r.Context(), adm, nangoPrefix+strings.TrimSuffix(fr.path, "/{integration}")); err != nil {
 			return err
 		}
 		web.WriteJSON(w, http.StatusOK, nangoAuthResult{ConnectionID: adm.connectionID, ProviderConfigKey: adm.integrationID})
@@ -109,7 +114,7 @@ func readNangoParams(w http.ResponseWriter, r *http.Request, mode platform.AuthM
 	}
 	var in nangoCredentials
 	if err := json.Unmarshal(body, &in); err != nil {
-		return nil, errNangoInvalidBody.With("the body must be a JSON object of strings: " + jsonProblem(err) + "; " + nangoHint(mode))
+		return nil, errNangoInvalidBody.With(hmacgate.ErrorMessage(jsonRefusal(err, body, "application/json", &in)) + "; " + nangoHint(mode))
 	}
 	names := map[platform.AuthMode][]struct {
 		name string
@@ -122,13 +127,7 @@ func readNangoParams(w http.ResponseWriter, r *http.Request, mode platform.AuthM
 		platform.AuthNone: {{"api_key", in.APIKey}, {"username", in.Username}, {"password", in.Password}},
 	}
 	for _, f := range names[mode] {
-		if f.v != nil {
-			if p.credentials == nil {
-				p.credentials = map[string]string{}
-			}
-			p.credentials[f.name] = *f.v
-			p.hasCreds = true
-		}
+		p.setCredential(f.name, f.v)
 	}
 	return p, nil
 }

@@ -98,7 +98,7 @@ func TestNangoRefusals(t *testing.T) {
 		{"two integrations", "GET", "/nango/connections?integrationId=github,plain", n.SecretKey, "", 400, "invalid_query_params"},
 		{"limit too large", "GET", "/nango/connections?limit=501", n.SecretKey, "", 400, "invalid_query_params"},
 		{"unsupported flow", "POST", "/nango/oauth/connect/github?" + q, "", "", 404, "not_found"},
-		{"wrong method", "GET", "/nango/api-auth/api-key/github?" + q, "", "", 404, "not_found"},
+		{"wrong method", "GET", "/nango/api-auth/api-key/github?" + q, "", "", 405, "method_not_allowed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, raw := ts.do(tc.method, tc.path, tc.token, "application/json", tc.body, nil)

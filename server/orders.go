@@ -33,9 +33,29 @@ func newUUID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
+// checkOrderRequest bounds the fields an order request puts in orderdata.
+func checkOrderRequest(in *platform.OrderRequest) error {
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"installationId", in.InstallationID, 256}, {"orderId", in.OrderID, 256}, {"estateId", in.EstateID, 256},
+		{"departmentId", in.DepartmentID, 256}, {"departmentOrganizationNumber", in.DepartmentOrganizationNumber, 256},
+		{"user.id", in.User.ID, 256}, {"user.email", in.User.Email, 254}, {"user.name", in.User.Name, 200},
+	} {
+		if err := checkLine(f.name, f.value, f.max, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // buildOrder makes orderdata with the current time, a new correlation ID
 // and the product's order URL, and signs it when HMAC is on.
 func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *platform.OrderRequest) (*platform.SignedOrder, error) {
+	if err := checkOrderRequest(in); err != nil {
+		return nil, err
+	}
 	// A product saved before the https rule, or whose http host is no longer
 	// allowed, sends no order.
 	if err := s.checkOrderURL(p.OrderURL); err != nil {
@@ -64,26 +84,38 @@ func (s *Server) buildOrder(ctx context.Context, p *platform.Product, in *platfo
 	return o, nil
 }
 
+// newLaunch builds and signs an order for a product of the call's
+// environment and logs its launch: the launch link /launch/<correlationId>
+// works from now on.
+func (s *Server) newLaunch(ctx context.Context, c *call, in *platform.OrderRequest) (*platform.SignedOrder, error) {
+	if in.ProductID == "" {
+		return nil, required("productId", "the ID of the product to launch (prod_…)")
+	}
+	p, err := s.store.Product(ctx, c.env.env.ID, in.ProductID)
+	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	o, err := s.buildOrder(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
+	l := &platform.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "launch",
+		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, Result: "created"}
+	if err := s.store.CreateLaunch(ctx, l); err != nil {
+		return nil, s.storeErr(err)
+	}
+	o.LaunchURL = "/launch/" + o.CorrelationID
+	return o, nil
+}
+
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) error {
 	var in platform.OrderRequest
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.ProductID == "" {
-		return invalid("productId is required")
-	}
-	p, err := s.store.Product(r.Context(), c.env.env.ID, in.ProductID)
-	if err != nil {
-		return s.storeErr(err)
-	}
-	o, err := s.buildOrder(r.Context(), p, &in)
+	o, err := s.newLaunch(r.Context(), c, &in)
 	if err != nil {
 		return err
-	}
-	l := &platform.Launch{CorrelationID: o.CorrelationID, EnvID: p.EnvID, ProductID: p.ID, Kind: "launch",
-		CreatedAt: s.now().UTC().Truncate(time.Millisecond), Orderdata: o.Orderdata, Signature: o.Signature, Result: "created"}
-	if err := s.store.CreateLaunch(r.Context(), l); err != nil {
-		return s.storeErr(err)
 	}
 	if web.WantsHTML(r) {
 		// The page is the launch itself: the link is spent first. If it
@@ -92,27 +124,34 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, c *call) er
 		if err := s.store.UseLaunch(r.Context(), o.CorrelationID, s.now()); err != nil {
 			return s.unavailable(err)
 		}
+		o.LaunchURL = ""
 		return writeLaunchPage(w, http.StatusCreated, o)
 	}
-	o.LaunchURL = "/launch/" + o.CorrelationID
 	web.WriteJSON(w, http.StatusCreated, o)
 	return nil
 }
 
 // launch serves GET /launch/{correlationId}: a short-lived, single-use link
 // to the page that posts the signed order to the partner.
+// A browser that opens a used, expired or unknown link gets a page that
+// says so (410 or 404); API clients get JSON.
 func (s *Server) launch(w http.ResponseWriter, r *http.Request, _ *call) error {
 	id := r.PathValue("correlationId")
 	l, err := s.store.Launch(r.Context(), id)
-	if err != nil || l.Kind != "launch" || s.now().Sub(l.CreatedAt) > launchLinkTTL {
-		if err != nil && !isNotFound(err) {
-			return s.unavailable(err)
-		}
-		return platform.ErrNotFound.With("this launch link does not exist or has expired; launch the order again")
+	switch {
+	case err != nil && !isNotFound(err):
+		return s.unavailable(err)
+	case err != nil || l.Kind != "launch":
+		return s.endUserRefusal(w, r, platform.ErrNotFound.With("there is no launch at this link: check that the whole link was copied, "+
+			"or launch the order again from where you started"))
+	case !l.UsedAt.IsZero():
+		return s.endUserRefusal(w, r, platform.ErrLaunchUsed)
+	case s.now().Sub(l.CreatedAt) > launchLinkTTL:
+		return s.endUserRefusal(w, r, platform.ErrLaunchExpired)
 	}
 	if err := s.store.UseLaunch(r.Context(), id, s.now()); err != nil {
-		if isNotFound(err) {
-			return platform.ErrNotFound.With("this launch link was used already; launch the order again")
+		if isNotFound(err) { // opened at the same moment elsewhere
+			return s.endUserRefusal(w, r, platform.ErrLaunchUsed)
 		}
 		return s.unavailable(err)
 	}
@@ -150,22 +189,25 @@ var launchScriptHash = func() string {
 
 var launchPage = template.Must(template.New("launch").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>Opening {{.Host}}…</title></head>
-<body>
-<form id="launch" method="post" action="{{.OrderURL}}" accept-charset="UTF-8">
+<meta name="referrer" content="no-referrer"><title>Opening {{.Host}}…</title>
+<link rel="stylesheet" href="/assets/console.css"></head>
+<body class="enduser"><main>
+<form id="launch" method="post" action="{{.OrderURL}}" accept-charset="UTF-8" class="card enduser-card enduser-ok">
 <input type="hidden" name="orderdata" value="{{.Orderdata}}">
 {{- if .Signature}}
 <input type="hidden" name="hmacsignature" value="{{.Signature}}">
 {{- end}}
-<p>Opening {{.Host}}… If nothing happens, continue with the button.</p>
-<button type="submit">Continue to {{.Host}}</button>
-</form>
+<h1>Opening {{.Host}}…</h1>
+<p>If nothing happens, continue with the button.</p>
+<button type="submit" class="primary">Continue to {{.Host}}</button>
+</form></main>
 <script>{{.Script}}</script>
 </body></html>
 `))
 
 // writeLaunchPage writes the page that POSTs the order to the partner: the
-// single-sign-on jump. Its policy allows one script (by hash), no other
+// single-sign-on jump. Its policy allows one script (by hash), the
+// console's stylesheet (for the button shown without JavaScript), no other
 // resource, and form submission to the order URL's origin only.
 func writeLaunchPage(w http.ResponseWriter, status int, o *platform.SignedOrder) error {
 	u, err := url.Parse(o.OrderURL)
@@ -178,7 +220,7 @@ func writeLaunchPage(w http.ResponseWriter, status int, o *platform.SignedOrder)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+launchScriptHash+"; form-action "+origin+
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+launchScriptHash+"; style-src 'self'; form-action "+origin+
 		"; base-uri 'none'; frame-ancestors 'none'")
 	w.WriteHeader(status)
 	return launchPage.Execute(w, map[string]any{

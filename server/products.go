@@ -2,12 +2,12 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/internal/web"
@@ -89,13 +89,20 @@ func (s *Server) productView(ctx context.Context, p *platform.Product) (platform
 // to a host that --delivery-allow names (a partner on the same network, or
 // development on loopback).
 func (s *Server) checkOrderURL(raw string) error {
+	const example = "such as https://partner.example/orders"
+	if raw == "" {
+		return required("order_url", "the partner's address that receives the orders, "+example)
+	}
+	if len(raw) > 2048 {
+		return badField("order_url", fmt.Sprintf("is longer than 2048 bytes (it has %d)", len(raw)), "shorten it")
+	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !cspSafeHost(u.Host) || u.User != nil || len(raw) > 2048 {
-		return invalid("order_url must be an absolute https URL without user info")
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !cspSafeHost(u.Host) || u.User != nil {
+		return badField("order_url", "must be an absolute https address with a plain host name and no user:password@", example)
 	}
 	if u.Scheme == "http" && !s.plainHTTPAllowed(u.Hostname()) {
-		return invalid("order_url must be https: the signed order carries the user's name and e-mail. " +
-			"Plain http is accepted only to an address --delivery-allow names (development)")
+		return badField("order_url", "must be https: the signed order carries the user's name and e-mail",
+			"use https; plain http is accepted only to an address --delivery-allow names (development)")
 	}
 	return nil
 }
@@ -118,14 +125,6 @@ func (s *Server) plainHTTPAllowed(host string) bool {
 		}
 	}
 	return false
-}
-
-func checkName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 || !utf8.ValidString(name) {
-		return "", invalid("name is required: 1 to 100 characters")
-	}
-	return name, nil
 }
 
 // addProduct checks and stores a new product of the call's environment.
@@ -273,7 +272,7 @@ func propagationTime(raw string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(raw)
 	if err != nil || d < 0 || d > 7*24*time.Hour {
-		return 0, invalid(`propagation must be a duration from "0s" to "168h", such as "5m"`)
+		return 0, badField("propagation", `must be a duration from "0s" to "168h"`, `such as "5m"`)
 	}
 	return d, nil
 }
@@ -333,6 +332,12 @@ func (s *Server) createProductSecret(w http.ResponseWriter, r *http.Request, c *
 	return nil
 }
 
+// errNoSecret refuses to sign for a product with HMAC on and no secret.
+func errNoSecret(productID string) error {
+	return platform.ErrNoSecret.With("HMAC is on for the product " + productID + " but it has no secret: generate one with POST /v1/products/" +
+		productID + "/secrets (or on its credentials page in the console)")
+}
+
 // signingSecret returns the key that signs a product's orders now.
 func (s *Server) signingSecret(ctx context.Context, p *platform.Product) (hmacgate.Key, string, error) {
 	secrets, err := s.store.ProductSecrets(ctx, p.EnvID, p.ID)
@@ -341,7 +346,7 @@ func (s *Server) signingSecret(ctx context.Context, p *platform.Product) (hmacga
 	}
 	sc := schedule(secrets, s.now())
 	if sc.signing == nil {
-		return hmacgate.Key{}, "", platform.ErrNoSecret
+		return hmacgate.Key{}, "", errNoSecret(p.ID)
 	}
 	plain, err := s.sealer.Open(sc.signing.Sealed, secretContext(p.EnvID, p.ID, sc.signing.ID))
 	if err != nil {

@@ -157,7 +157,7 @@ func TestOrderURLMustBeHTTPS(t *testing.T) {
 		{dev, "http://partner.example/orders", 400},      // a name is not resolved to decide
 		{dev, "http://[::ffff:127.0.0.1]:9/orders", 201}, // the mapped loopback address
 	} {
-		e := tc.srv.newEnv("https")
+		e := tc.srv.newEnv(tc.url) // names are unique
 		body, _ := json.Marshal(map[string]string{"name": "p", "order_url": tc.url})
 		var r refusal
 		code, _ := tc.srv.json("POST", "/v1/products", e.SecretKey, string(body), &r)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"html/template"
 	"net/http"
 	"time"
 
@@ -62,7 +61,7 @@ func (s *Server) sandboxKeyring(r *http.Request, p *platform.Product, window tim
 		}
 	}
 	if len(entries) == 0 {
-		return nil, platform.ErrNoSecret
+		return nil, errNoSecret(p.ID)
 	}
 	return hmacgate.NewKeyringEntries(entries...)
 }
@@ -77,45 +76,46 @@ type sandboxJSON struct {
 	SignedAt       time.Time  `json:"signed_at"`
 }
 
-var sandboxPage = template.Must(template.New("sandbox").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>hmacgate sandbox: signed in</title></head>
-<body><h1>Signed in to the sandbox</h1>
-<p>The order's signature, timestamp and installation were verified, and the order was used once.</p>
-<dl><dt>User</dt><dd>{{.User.Name}} &lt;{{.User.Email}}&gt; ({{.User.ID}})</dd>
-<dt>Installation</dt><dd>{{.InstallationID}}</dd><dt>Order</dt><dd>{{.OrderID}}</dd>
-<dt>Correlation ID</dt><dd>{{.CorrelationID}}</dd><dt>Signed with secret</dt><dd>#{{.KeyIndex}}</dd></dl>
-</body></html>
-`))
-
 // sandbox serves POST /sandbox/{env}/{product}.
 func (s *Server) sandbox(w http.ResponseWriter, r *http.Request, _ *call) error {
+	v, err := s.sandboxVerifier(r)
+	if err != nil {
+		s.sandboxRefused(w, r, err)
+		return nil
+	}
+	v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o, _ := order.FromContext(r.Context())
+		if web.WantsHTML(r) {
+			s.sandboxSignedIn(w, o)
+			return
+		}
+		web.WriteJSON(w, http.StatusOK, sandboxJSON{Accepted: true, KeyIndex: o.KeyIndex, User: o.User, InstallationID: o.InstallationID,
+			OrderID: o.OrderID, CorrelationID: o.CorrelationID, SignedAt: o.Time().UTC()})
+	})).ServeHTTP(w, r)
+	return nil
+}
+
+// sandboxVerifier is the verifier of the sandbox the request addresses:
+// the product's secrets, the replay guard, the installationId binding.
+func (s *Server) sandboxVerifier(r *http.Request) (*order.Verifier, error) {
 	p, err := s.store.Product(r.Context(), r.PathValue("env"), r.PathValue("product"))
 	if err != nil {
-		return s.storeErr(err)
+		if isNotFound(err) {
+			return nil, platform.ErrNotFound.With("there is no sandbox at this address: its product or environment does not exist; " +
+				"copy the order URL from the product's page again")
+		}
+		return nil, s.storeErr(err)
 	}
 	v := order.NewVerifier(nil)
 	v.Now = s.now
 	if v.Keyring, err = s.sandboxKeyring(r, p, v.ReplayWindow()); err != nil {
-		return err
+		return nil, err
 	}
 	v.Replay = s.replay
 	if r.URL.Query().Has("installationId") {
 		v = v.Bind(order.KeyInstallationID, func(r *http.Request) string { return r.URL.Query().Get("installationId") })
 	}
 	v.Observe = s.metrics.observeSandbox
-	v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		o, _ := order.FromContext(r.Context())
-		out := sandboxJSON{Accepted: true, KeyIndex: o.KeyIndex, User: o.User, InstallationID: o.InstallationID,
-			OrderID: o.OrderID, CorrelationID: o.CorrelationID, SignedAt: o.Time().UTC()}
-		if web.WantsHTML(r) {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Content-Security-Policy", "default-src 'none'")
-			w.Header().Set("Cache-Control", "no-store")
-			_ = sandboxPage.Execute(w, out)
-			return
-		}
-		web.WriteJSON(w, http.StatusOK, out)
-	})).ServeHTTP(w, r)
-	return nil
+	v.OnRefuse = s.sandboxRefused
+	return v, nil
 }

@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -107,37 +105,45 @@ func TestSecretKeyRotation(t *testing.T) {
 	}
 }
 
-// TestConsoleRotatesSecretKey: the settings page rotates the secret key
-// after a confirmation and shows the new one once.
+// TestConsoleRotatesSecretKey: the settings page's form asks first (a GET
+// page that says until when the current key works), the confirmed post
+// rotates and leads to the settings page, which shows the new key once.
 func TestConsoleRotatesSecretKey(t *testing.T) {
 	ts := startServer(t)
 	e := ts.newEnv("console-rotate")
 	b := ts.newBrowser()
 	b.login()
 	base := "/environments/" + e.ID
-	code, page := b.post(base+"/secret-key", url.Values{"csrf": {b.csrf}, "retire": {"1h"}}, "")
-	if code != 200 || !strings.Contains(page, "stops working in 1 hour") {
-		t.Fatalf("rotation without confirmation: %d", code)
+	code, page := b.get(base + "/secret-key?retire=1h")
+	if code != 200 || !strings.Contains(page, "keeps working for 1 hour") {
+		t.Fatalf("the question: %d", code)
+	}
+	if loc := b.redirectOf(base+"/secret-key", b.form("retire", "1h")); loc != base+"/secret-key?retire=1h" {
+		t.Fatalf("an unconfirmed rotation led to %s", loc)
 	}
 	if ts.envStatus(e.SecretKey) != 200 {
 		t.Fatal("the unconfirmed rotation changed the key")
 	}
-	code, page = b.post(base+"/secret-key", url.Values{"csrf": {b.csrf}, "retire": {"1h"}, "confirm": {"yes"}}, "")
-	m := regexp.MustCompile(`id="once-value">(sk_[^<]+)<`).FindStringSubmatch(page)
-	if code != 201 || m == nil {
-		t.Fatalf("confirmed rotation: %d, no new key on the page", code)
+	loc, page := b.submit(base+"/secret-key", b.form("retire", "1h", "confirm", "yes"))
+	m := onceValue.FindStringSubmatch(page)
+	if m == nil || !strings.HasPrefix(m[1], "sk_") {
+		t.Fatalf("the confirmed rotation led to %s without the new key", loc)
 	}
-	if !strings.Contains(page, `id="sk-previous"`) {
-		t.Error("the page does not say until when the previous key works")
-	}
+	mustContain(t, "settings after the rotation", page, `id="sk-previous"`)
 	if ts.envStatus(m[1]) != 200 || ts.envStatus(e.SecretKey) != 200 {
 		t.Error("after the rotation both keys must work for an hour")
+	}
+	if _, again := b.get(loc); strings.Contains(again, m[1]) {
+		t.Error("the new key is shown again on a reload")
 	}
 	ts.clock.Add(time.Hour)
 	if ts.envStatus(e.SecretKey) != 401 {
 		t.Error("the previous key works after the hour")
 	}
-	if _, page = b.get(base); strings.Contains(page, m[1]) || strings.Contains(page, `id="sk-previous"`) {
-		t.Error("the settings page shows the key again, or a retired previous key")
+	if _, page = b.get(base); strings.Contains(page, `id="sk-previous"`) {
+		t.Error("the settings page still shows a retired previous key")
+	}
+	if _, page = b.get(base + "/secret-key?retire=now"); !strings.Contains(page, "stops working at once") {
+		t.Error(`the question for "now" does not say the key stops at once`)
 	}
 }

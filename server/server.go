@@ -3,10 +3,19 @@
 // (connect.go, the gate), the partner portal (products.go, orders.go,
 // delivery.go, sandbox.go, fiddle.go), the Nango-compatible routes under
 // /nango that Nango's own SDKs call (nango.go, nango_connect.go,
-// nango_backend.go), the browser SDK, health checks and metrics. It mounts the web console, package
+// nango_backend.go), the pages end users meet on the launch links and the
+// sandbox (enduser.go), the browser SDK, health checks and metrics. It
+// mounts the web console, package
 // [github.com/hmacgate/hmacgate/server/console], which reaches the platform
 // only through [Server.ConsolePlatform]. [Daemon] runs it all as
 // `hmacgate serve`.
+//
+// # Refusals
+//
+// Every refusal says what was wrong and what to do, in one vocabulary
+// (httpjson.go: the field, the limit, the fix; auth.go: the credential the
+// route takes), and a path asked with a method it does not take answers 405
+// with Allow. A test walks the route table with the usual mistakes.
 //
 // # The gate
 //
@@ -22,6 +31,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -172,17 +182,51 @@ func New(o Options) *Server {
 	}
 	s.startSweep()
 	s.routes = s.routeTable()
+	s.console = console.New(console.Options{Platform: consolePlatform{s}, Logger: s.log, SessionTTL: o.SessionTTL})
+	s.handler = s.newMux()
+	return s
+}
+
+// newMux routes the API's and the console's routes. Each pattern also
+// answers the methods it does not take, with 405 and the Allow header;
+// every other path is a 404.
+func (s *Server) newMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
 		mux.Handle(rt.method+" "+rt.pattern, s.observe(rt.method, rt.pattern, s.wrap(rt)))
 	}
-	s.console = console.New(console.Options{Platform: consolePlatform{s}, Logger: s.log, SessionTTL: o.SessionTTL})
 	for _, rt := range s.console.Routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, s.observe(rt.Method, rt.Pattern, rt.Handler))
 	}
+	var patterns []string
+	methods := map[string][]string{}
+	for _, rt := range s.Routes() {
+		if methods[rt.Pattern] == nil {
+			patterns = append(patterns, rt.Pattern)
+		}
+		methods[rt.Pattern] = append(methods[rt.Pattern], rt.Method)
+	}
+	for _, p := range patterns {
+		mux.Handle(p, s.observe("other", p, s.methodNotAllowed(methods[p])))
+	}
 	mux.HandleFunc("/", s.notFound)
-	s.handler = mux
-	return s
+	return mux
+}
+
+// methodNotAllowed answers a known path asked with a method it does not
+// take: 405 with the methods it takes, in the Allow header and the message.
+func (s *Server) methodNotAllowed(methods []string) http.Handler {
+	allowed := slices.Clone(methods)
+	if slices.Contains(allowed, http.MethodGet) {
+		allowed = append(allowed, http.MethodHead) // the mux answers HEAD with GET's handler
+	}
+	slices.Sort(allowed)
+	allow := strings.Join(allowed, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		s.refuse(w, r, hmacgate.ErrMethodNotAllowed.With("this address takes "+allow+", not "+web.Quote(r.Method)+
+			": check the method of your request (see docs/api.md)"))
+	})
 }
 
 // routeTable lists every route of the API; the console has its own.
@@ -236,6 +280,9 @@ type RouteInfo struct {
 	Access string
 	// CreatesConnection marks the routes behind the connect gate.
 	CreatesConnection bool
+	// ConsolePage marks the console's pages and forms (they answer with a
+	// page, not JSON).
+	ConsolePage bool
 }
 
 // Routes lists every route of the API and the console, for documentation
@@ -243,10 +290,10 @@ type RouteInfo struct {
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, 0, len(s.routes))
 	for _, rt := range s.routes {
-		out = append(out, RouteInfo{rt.method, rt.pattern, rt.access.String(), rt.createsConnection})
+		out = append(out, RouteInfo{Method: rt.method, Pattern: rt.pattern, Access: rt.access.String(), CreatesConnection: rt.createsConnection})
 	}
 	for _, rt := range s.console.Routes() {
-		out = append(out, RouteInfo{Method: rt.Method, Pattern: rt.Pattern, Access: rt.Access})
+		out = append(out, RouteInfo{Method: rt.Method, Pattern: rt.Pattern, Access: rt.Access, ConsolePage: rt.Page})
 	}
 	return out
 }
@@ -388,18 +435,34 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *call) error {
 
 func isNotFound(err error) bool { return errors.Is(err, platform.ErrNotFound) }
 
-// notFound answers requests that match no route: a page for browsers,
-// JSON for everyone else.
+// notFound answers requests that match no route.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == nangoPrefix || strings.HasPrefix(r.URL.Path, nangoPrefix+"/") {
+	if isNangoPath(r.URL.Path) {
 		nangoNotFound(w, r)
 		return
 	}
-	if web.WantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
-		s.console.NotFound(w, r)
+	s.refuse(w, r, platform.ErrNotFound.With("there is no route at "+web.Quote(r.URL.Path)+
+		": check the address (the API's routes are in docs/api.md)"))
+}
+
+// refuse writes a refusal that comes before any route's handler: in
+// Nango's envelope under /nango, a page for a browser outside the API,
+// JSON for everyone else.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if isNangoPath(r.URL.Path) {
+		corsHeaders(w)
+		writeNangoError(w, err)
 		return
 	}
-	hmacgate.WriteError(w, platform.ErrNotFound.With("no route "+r.Method+" "+r.URL.Path))
+	if web.WantsHTML(r) && !strings.HasPrefix(r.URL.Path, "/v1/") {
+		if errors.Is(err, platform.ErrNotFound) {
+			s.console.NotFound(w, r)
+		} else {
+			s.console.RenderRefusal(w, r, err)
+		}
+		return
+	}
+	hmacgate.WriteError(w, err)
 }
 
 // errOrNil is storeErr for a result that may be nil.

@@ -45,34 +45,64 @@ type env struct {
 	stdinUsed string // the flag that consumed stdin ("-"), if any
 }
 
-// command is one entry of a dispatch table.
+// command is one entry of a dispatch table: a subcommand that runs, or a
+// group that dispatches to subcommands of its own.
 type command struct {
 	name    string
 	summary string
-	run     func(e *env, args []string) int
+	run     func(e *env, args []string) int // nil for a group
+	group   *group
+}
+
+// group is a command whose first argument names one of its subcommands.
+type group struct {
+	name    string // "sign"
+	noun    string // what its subcommands are, for its --help: "scheme" or "command"
+	example string // shell lines that work as written, like spec.example
+	subs    []command
 }
 
 // commands is the dispatch table, in the order `hmacgate help` lists it.
 // A new subcommand adds one line here and one file of its own, e.g.
 //
-//	{"serve", "run the platform server", runServe},
+//	{name: "serve", summary: "run the platform server", run: runServe},
 var commands = []command{
-	{"keygen", "print a new random key (hgk_…)", runKeygen},
-	{"sign", "sign connect IDs or orderdata: sign connect | sign order", group("sign", signCommands)},
-	{"verify", "verify a connect digest or a signed order body: verify connect | verify order", group("verify", verifyCommands)},
-	{"serve", "run the platform server (API, connect gate, SDK, metrics)", runServe},
-	{"admin", "administer a server's state: admin reset-token | reseal | backup", group("admin", adminCommands)},
-	{"proxy", "run a verifying reverse proxy in front of an order-receiving application", runProxy},
+	{name: "keygen", summary: "print a new random key (hgk_…)", run: runKeygen},
+	{name: "sign", summary: "sign connect IDs or orderdata: sign connect | sign order", group: signGroup},
+	{name: "verify", summary: "verify a connect digest or a signed order body: verify connect | verify order", group: verifyGroup},
+	{name: "serve", summary: "run the platform server (API, connect gate, SDK, metrics)", run: runServe},
+	{name: "admin", summary: "administer a server's state: admin reset-token | reseal | backup", group: adminGroup},
+	{name: "proxy", summary: "run a verifying reverse proxy in front of an order-receiving application", run: runProxy},
 }
 
-var signCommands = []command{
-	{"connect", "print the hex digest of <integration>:<connection>", runSignConnect},
-	{"order", "print the base64 signature of orderdata, or the whole form body", runSignOrder},
+var signGroup = &group{
+	name: "sign",
+	noun: "scheme",
+	subs: []command{
+		{name: "connect", summary: "print the hex digest of <integration>:<connection>", run: runSignConnect},
+		{name: "order", summary: "print the base64 signature of orderdata, or the whole form body", run: runSignOrder},
+	},
+	example: `  $ hmacgate keygen > key.txt
+  $ hmacgate sign connect --key-file key.txt --integration github --connection user-1
+  …
+  $ printf '{"hmacTimestamp":1764151200000,"installationId":"inst-1"}' > order.json
+  $ hmacgate sign order --secret-file key.txt --orderdata-file order.json
+  …=`,
 }
 
-var verifyCommands = []command{
-	{"connect", "check an hmac digest of <integration>:<connection>", runVerifyConnect},
-	{"order", "check a signed order form body and print the order", runVerifyOrder},
+var verifyGroup = &group{
+	name: "verify",
+	noun: "scheme",
+	subs: []command{
+		{name: "connect", summary: "check an hmac digest of <integration>:<connection>", run: runVerifyConnect},
+		{name: "order", summary: "check a signed order form body and print the order", run: runVerifyOrder},
+	},
+	example: `  $ hmacgate keygen > key.txt
+  $ hmacgate verify connect --key-file key.txt --integration github --connection user-1 --hmac "$(hmacgate sign connect --key-file key.txt --integration github --connection user-1)"
+  valid (key #0)
+  $ printf '{"hmacTimestamp":1764151200000,"installationId":"inst-1"}' > order.json
+  $ hmacgate sign order --secret-file key.txt --orderdata-file order.json --form > body.txt
+  $ hmacgate verify order --secret-file key.txt --body-file body.txt --now 1764151203000 --expect installationId=inst-1 > order.out.json`,
 }
 
 func main() {
@@ -103,40 +133,48 @@ func (e *env) dispatch(args []string) int {
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
+			if c.group != nil {
+				return e.runGroup(c.group, args[1:])
+			}
 			return c.run(e, args[1:])
 		}
 	}
 	return e.usageError("hmacgate", "unknown command %q", args[0])
 }
 
-// group returns a command that dispatches to subs by its first argument.
-func group(name string, subs []command) func(e *env, args []string) int {
-	return func(e *env, args []string) int {
-		if len(args) == 0 {
-			printGroup(e.stderr, name, subs)
-			return exitUsage
-		}
-		switch args[0] {
-		case "-h", "-help", "--help", "help":
-			printGroup(e.stdout, name, subs)
-			return exitOK
-		}
-		for _, c := range subs {
-			if c.name == args[0] {
-				return c.run(e, args[1:])
-			}
-		}
-		return e.usageError("hmacgate "+name, "unknown command %q", name+" "+args[0])
+// runGroup dispatches to the subcommand of g named by the first argument.
+func (e *env) runGroup(g *group, args []string) int {
+	if len(args) == 0 {
+		printGroup(e.stderr, g)
+		return exitUsage
 	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		printGroup(e.stdout, g)
+		return exitOK
+	}
+	for _, c := range g.subs {
+		if c.name == args[0] {
+			return c.run(e, args[1:])
+		}
+	}
+	return e.usageError("hmacgate "+g.name, "unknown command %q", g.name+" "+args[0])
 }
 
-func printGroup(w io.Writer, name string, subs []command) {
+// printGroup writes the --help of a group: its subcommands and an example.
+func printGroup(w io.Writer, g *group) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Usage: hmacgate %s <scheme> [flags]\n\nSchemes:\n", name)
-	for _, c := range subs {
-		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+	title := strings.ToUpper(g.noun[:1]) + g.noun[1:] + "s"
+	fmt.Fprintf(&b, "Usage: hmacgate %s <%s> [flags]\n\n%s:\n", g.name, g.noun, title)
+	width := 0
+	for _, c := range g.subs {
+		width = max(width, len(c.name))
 	}
-	fmt.Fprintf(&b, "\nRun 'hmacgate %s <scheme> --help' for the flags and a working example.\n", name)
+	for _, c := range g.subs {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.name, c.summary)
+	}
+	fmt.Fprintf(&b, "\nRun 'hmacgate %s <%s> --help' for the flags and a working example.\n", g.name, g.noun)
+	fmt.Fprintf(&b, "\nExample:\n%s\n", g.example)
 	_, _ = io.WriteString(w, b.String())
 }
 

@@ -54,13 +54,19 @@ error (bad flags, unreadable secret files, bad routes).`,
   # stands in for the secret from the partner portal
   $ : > secret.previous.txt
   # no retiring secret yet
+  $ node -e 'require("http").createServer((req, res) => res.end("signed in as " + req.headers["x-hmacgate-user-email"] + "\n")).listen(3000, "127.0.0.1")' &
+  # stands in for your application on port 3000
   $ hmacgate proxy --upstream http://127.0.0.1:3000 --secret-file secret.txt --secret-file secret.previous.txt --route '/orders/{installationId}' &
-  $ printf '{"hmacTimestamp":%s,"installationId":"inst-1","orderId":"ord-1"}' "$(date +%s000)" > orderdata.json
+  $ curl -s --retry 30 --retry-connrefused --retry-delay 1 -o /dev/null localhost:3000 && curl -s --retry 30 --retry-connrefused --retry-delay 1 localhost:8081/healthz
+  ok
+  $ printf '{"hmacTimestamp":%s,"installationId":"inst-1","orderId":"ord-1","currentUserEmail":"kari@example.no"}' "$(date +%s000)" > orderdata.json
   $ hmacgate sign order --secret-file secret.txt --orderdata-file orderdata.json --form > body.txt
-  $ curl -s -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @body.txt http://127.0.0.1:8081/orders/inst-1
-  # the application on port 3000 answers; the same order again is refused:
-  $ curl -s -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @body.txt http://127.0.0.1:8081/orders/inst-1
-  {"error":"replayed","message":"this signed order was already used; every launch must be signed anew"}`,
+  $ curl -s -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @body.txt localhost:8081/orders/inst-1
+  signed in as kari@example.no
+  # the same order again is refused:
+  $ curl -s -H 'Content-Type: application/x-www-form-urlencoded' --data-binary @body.txt localhost:8081/orders/inst-1
+  {"error":"replayed","message":"this signed order was already used; every launch must be signed anew"}
+  $ kill %1 %2`,
 }
 
 func runProxy(e *env, args []string) int {

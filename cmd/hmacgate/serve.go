@@ -15,7 +15,7 @@ import (
 
 var serveSpec = &spec{
 	name:     "serve",
-	synopsis: "[--listen ADDR] [--data-dir DIR] [--admin-listen ADDR] [--retention DAYS] [--log-level LEVEL] [--log-format text|json]",
+	synopsis: "[--listen ADDR] [--data-dir DIR | --database-url URL] [--redis-url URL] [flags]",
 	about: `Run the platform server: environments with HMAC settings, the HMAC-gated
 connect endpoint (POST /v1/connect/{integration}), the admin and environment
 APIs (docs/api.md), /sdk.js, /healthz, /readyz and Prometheus /metrics.
@@ -25,25 +25,9 @@ listens on 127.0.0.1:8080. On first start it creates the master key file
 (mode 0600) that encrypts HMAC keys and credentials at rest, and prints the
 admin token once, as a line "admin token: <token>"; only its hash is stored.
 
-Every flag can also be set by an environment variable (in brackets); a flag
-given on the command line wins:
-  --listen          [HMACGATE_LISTEN]           API address (default 127.0.0.1:8080)
-  --admin-listen    [HMACGATE_ADMIN_LISTEN]     serve /metrics on this address instead
-  --data-dir        [HMACGATE_DATA_DIR]         data directory (default ./hmacgate-data)
-  --database-url    [HMACGATE_DATABASE_URL]     keep state in PostgreSQL (postgres://…) instead of
-                    SQLite, for several instances (docs/deploy.md)
-  --redis-url       [HMACGATE_REDIS_URL]        Redis (redis://…) for cache invalidation and replay
-                    claims shared by several instances
-  --log-level       [HMACGATE_LOG_LEVEL]        debug, info, warn or error (default info)
-  --log-format      [HMACGATE_LOG_FORMAT]       text or json (default text)
-  --shutdown-timeout [HMACGATE_SHUTDOWN_TIMEOUT] graceful shutdown bound (default 10s)
-  --session-ttl     [HMACGATE_SESSION_TTL]      how long a console sign-in lasts (default 8h)
-  --delivery-allow  [HMACGATE_DELIVERY_ALLOW]   private ranges test orders may be delivered to,
-                    comma-separated CIDRs such as 10.1.0.0/16,127.0.0.1/32 (default: none;
-                    link-local and metadata addresses are always refused); product order URLs
-                    must be https, except to addresses in these ranges (development)
-  --retention       [HMACGATE_RETENTION]        how long the launch log, the audit log and the
-                    connect report are kept, such as 90d or 720h (default 90d)
+Every flag can also be set by the environment variable named in brackets
+after it; a flag given on the command line wins.
+
 Secrets come only from the environment:
   HMACGATE_MASTER_KEY   master key (hmacgate keygen); instances sharing a database share it.
                         Several keys, separated by commas, rotate it: the first seals, all
@@ -53,27 +37,34 @@ Secrets come only from the environment:
 With SQLite, serve locks the data directory (mode 0700, database files 0600):
 a second serve on it refuses to start. A database without its master key
 (master.key deleted, HMACGATE_MASTER_KEY unset) refuses to start too, and
-nothing is written.
+nothing is written. Launch orderdata is kept only until the link is used or
+expires; the launch log, the audit log and the connect report for --retention.
 
 SIGTERM or SIGINT stops it gracefully: in-flight requests finish first.`,
-	example: `  $ hmacgate serve
-  admin token: hga_…
-  $ curl -s -X POST localhost:8080/v1/environments -H "Authorization: Bearer hga_…" -d '{"name":"production"}'`,
+	example: `  $ hmacgate serve > serve.log &
+  $ curl -s --retry 30 --retry-connrefused --retry-delay 1 localhost:8080/healthz
+  {"status":"ok"}
+  $ TOKEN=$(sed -n 's/^admin token: //p' serve.log)
+  # printed once, on the first start: keep it
+  $ curl -s -X POST localhost:8080/v1/environments -H "Authorization: Bearer $TOKEN" -d '{"name":"production"}'
+  {"id":"env_…"…}
+  $ kill %1
+  # SIGTERM: requests in flight finish first`,
 }
 
 func runServe(e *env, args []string) int {
 	fs := newFlags(serveSpec)
-	listen := fs.String("listen", envOr(e, "HMACGATE_LISTEN", "127.0.0.1:8080"), "")
-	adminListen := fs.String("admin-listen", envOr(e, "HMACGATE_ADMIN_LISTEN", ""), "")
-	dataDir := fs.String("data-dir", envOr(e, "HMACGATE_DATA_DIR", "hmacgate-data"), "")
-	databaseURL := fs.String("database-url", envOr(e, "HMACGATE_DATABASE_URL", ""), "")
-	redisURL := fs.String("redis-url", envOr(e, "HMACGATE_REDIS_URL", ""), "")
-	logLevel := fs.String("log-level", envOr(e, "HMACGATE_LOG_LEVEL", "info"), "")
-	logFormat := fs.String("log-format", envOr(e, "HMACGATE_LOG_FORMAT", "text"), "")
-	shutdown := fs.String("shutdown-timeout", envOr(e, "HMACGATE_SHUTDOWN_TIMEOUT", "10s"), "")
-	sessionTTL := fs.String("session-ttl", envOr(e, "HMACGATE_SESSION_TTL", "8h"), "")
-	deliveryAllow := fs.String("delivery-allow", envOr(e, "HMACGATE_DELIVERY_ALLOW", ""), "")
-	retention := fs.String("retention", envOr(e, "HMACGATE_RETENTION", "90d"), "")
+	listen := fs.String("listen", envOr(e, "HMACGATE_LISTEN", "127.0.0.1:8080"), "serve the API, the console and /sdk.js on `ADDR` [HMACGATE_LISTEN]")
+	adminListen := fs.String("admin-listen", envOr(e, "HMACGATE_ADMIN_LISTEN", ""), "serve /metrics on `ADDR` instead of --listen [HMACGATE_ADMIN_LISTEN]")
+	dataDir := fs.String("data-dir", envOr(e, "HMACGATE_DATA_DIR", "hmacgate-data"), "keep the master key file and the SQLite database in `DIR` [HMACGATE_DATA_DIR]")
+	databaseURL := fs.String("database-url", envOr(e, "HMACGATE_DATABASE_URL", ""), "keep state in PostgreSQL at `URL` (postgres://…) instead of SQLite,\nfor several instances (docs/deploy.md) [HMACGATE_DATABASE_URL]")
+	redisURL := fs.String("redis-url", envOr(e, "HMACGATE_REDIS_URL", ""), "use Redis at `URL` (redis://…) for cache invalidation and replay claims\nshared by several instances [HMACGATE_REDIS_URL]")
+	logLevel := fs.String("log-level", envOr(e, "HMACGATE_LOG_LEVEL", "info"), "log at `LEVEL`: debug, info, warn or error [HMACGATE_LOG_LEVEL]")
+	logFormat := fs.String("log-format", envOr(e, "HMACGATE_LOG_FORMAT", "text"), "log as `FORMAT`: text or json [HMACGATE_LOG_FORMAT]")
+	shutdown := fs.String("shutdown-timeout", envOr(e, "HMACGATE_SHUTDOWN_TIMEOUT", "10s"), "on SIGTERM, wait at most `DURATION` for requests in flight [HMACGATE_SHUTDOWN_TIMEOUT]")
+	sessionTTL := fs.String("session-ttl", envOr(e, "HMACGATE_SESSION_TTL", "8h"), "a console sign-in lasts `DURATION` (at least 1m) [HMACGATE_SESSION_TTL]")
+	deliveryAllow := fs.String("delivery-allow", envOr(e, "HMACGATE_DELIVERY_ALLOW", ""), "deliver test orders to these private ranges: comma-separated `CIDRS` such as\n10.1.0.0/16,127.0.0.1/32 (default: none; link-local and metadata addresses\nare always refused); product order URLs must be https, except to addresses in\nthese ranges (development) [HMACGATE_DELIVERY_ALLOW]")
+	retention := fs.String("retention", envOr(e, "HMACGATE_RETENTION", "90d"), "keep the launch log, the audit log and the connect report for `DAYS`\n(such as 90d, or a duration such as 720h; at least 1 day) [HMACGATE_RETENTION]")
 	if code, done := e.parse(serveSpec, fs, args); done {
 		return code
 	}

@@ -19,16 +19,16 @@ import (
 // runConnect starts `hmacgate serve` in-process with one environment in
 // enforce mode and compares a no-op route (/healthz) with refused and
 // accepted connect calls on the same server.
-func runConnect(cfg config) error {
+func runConnect(cfg config) ([]loadtest.Result, error) {
 	dir, err := os.MkdirTemp("", "hmacgate-load-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	var out bytes.Buffer
 	d, err := server.Open(context.Background(), server.Config{Listen: "127.0.0.1:0", DataDir: dir, Stdout: &out})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -42,7 +42,7 @@ func runConnect(cfg config) error {
 		SecretKey string `json:"secret_key"`
 	}
 	if err := call(base, "POST", "/v1/environments", admin, `{"name":"load"}`, &env); err != nil {
-		return err
+		return nil, err
 	}
 	var key struct{ Key string }
 	steps := []error{
@@ -52,7 +52,7 @@ func runConnect(cfg config) error {
 	steps = append(steps, call(base, "PUT", "/v1/hmac/mode", env.SecretKey, `{"mode":"enforce"}`, nil))
 	for _, err := range steps {
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	k := hmacgate.MustParseKey(key.Key)
@@ -72,16 +72,16 @@ func runConnect(cfg config) error {
 		run  func() (loadtest.Result, error)
 	}{
 		{"no-op handler (GET /healthz)", func() (loadtest.Result, error) {
-			return loadtest.Attack("no-op handler (GET /healthz)", loadtest.Static("GET", base+"/healthz", nil, nil), cfg.workers, cfg.duration, cfg.max)
+			return loadtest.Attack("noop", "no-op handler (GET /healthz)", loadtest.Static("GET", base+"/healthz", nil, nil), cfg.workers, cfg.duration, cfg.max)
 		}},
 		{"refused: no digest (401 missing_hmac)", func() (loadtest.Result, error) {
-			return loadtest.Attack("refused: no digest", loadtest.Static("POST", connectURL, h, missing), cfg.workers, cfg.duration, cfg.max)
+			return loadtest.Attack("refused-missing", "refused: no digest", loadtest.Static("POST", connectURL, h, missing), cfg.workers, cfg.duration, cfg.max)
 		}},
 		{"refused: wrong digest (401 invalid_hmac)", func() (loadtest.Result, error) {
-			return loadtest.Attack("refused: wrong digest", loadtest.Static("POST", connectURL, h, wrong), cfg.workers, cfg.duration, cfg.max)
+			return loadtest.Attack("refused-wrong", "refused: wrong digest", loadtest.Static("POST", connectURL, h, wrong), cfg.workers, cfg.duration, cfg.max)
 		}},
 		{"accepted: new connection (201, SQLite write)", func() (loadtest.Result, error) {
-			return loadtest.Attack("accepted: new connection", loadtest.Cycle("POST", connectURL, h, accepted), cfg.workers, cfg.duration, cfg.max)
+			return loadtest.Attack("accepted", "accepted: new connection", loadtest.Cycle("POST", connectURL, h, accepted), cfg.workers, cfg.duration, cfg.max)
 		}},
 	}
 	var results []loadtest.Result
@@ -89,7 +89,7 @@ func runConnect(cfg config) error {
 	for _, a := range attacks {
 		r, err := a.run()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		results = append(results, r)
 		fmt.Println(r)
@@ -97,7 +97,7 @@ func runConnect(cfg config) error {
 	noop := results[0].Rate
 	fmt.Printf("\nrefused (no digest) / no-op: %.2f; refused (wrong digest) / no-op: %.2f; accepted / no-op: %.2f\n",
 		results[1].Rate/noop, results[2].Rate/noop, results[3].Rate/noop)
-	return nil
+	return results, nil
 }
 
 func call(base, method, path, token, body string, out any) error {

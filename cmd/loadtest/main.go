@@ -1,7 +1,8 @@
 // Command loadtest measures hmacgate under bounded load on loopback and
-// prints markdown tables for docs/benchmarks.md.
+// prints markdown tables; with -json it also writes the results in the form
+// scripts/loadtest.sh turns into docs/benchmarks.md and the README.
 //
-//	go run ./cmd/loadtest -scenario connect [-duration 3s] [-workers 8]
+//	go run ./cmd/loadtest -scenario connect [-duration 3s] [-workers 8] [-json connect.json]
 //	go run ./cmd/loadtest -scenario scaleout
 //
 // Scenarios start the real servers in-process on 127.0.0.1 with random
@@ -15,11 +16,13 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"time"
+
+	"github.com/hmacgate/hmacgate/internal/loadtest"
 )
 
 type scenario struct {
 	name, about string
-	run         func(cfg config) error
+	run         func(cfg config) ([]loadtest.Result, error)
 }
 
 type config struct {
@@ -39,6 +42,7 @@ func main() {
 	workers := flag.Uint64("workers", 8, "concurrent client connections")
 	max := flag.Uint64("max", 200000, "upper bound on requests per attack")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (client and servers) to this file")
+	jsonOut := flag.String("json", "", "also write the results as JSON to this file (for scripts/loadtest.sh)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -53,7 +57,12 @@ func main() {
 		runtime.NumCPU(), *workers, *duration)
 	for _, s := range scenarios {
 		if s.name == *name {
-			if err := s.run(config{*duration, *workers, *max}); err != nil {
+			results, err := s.run(config{*duration, *workers, *max})
+			if err == nil && *jsonOut != "" {
+				settings := fmt.Sprintf("%d connections, %s per attack, at most %d requests per attack", *workers, *duration, *max)
+				err = loadtest.NewRun(s.name, loadtest.CommandLine("go run ./cmd/loadtest", os.Args[1:]), settings, results).WriteFile(*jsonOut)
+			}
+			if err != nil {
 				pprof.StopCPUProfile()
 				fmt.Fprintln(os.Stderr, "loadtest:", err)
 				os.Exit(1)

@@ -29,12 +29,12 @@ import (
 // against two instances sharing PostgreSQL and Redis, for connect calls and
 // for proxy verifications, on this machine's PostgreSQL and Redis
 // (HMACGATE_TEST_DATABASE_URL, HMACGATE_TEST_REDIS_URL).
-func runScaleout(cfg config) error {
+func runScaleout(cfg config) ([]loadtest.Result, error) {
 	pgURL := envOr("HMACGATE_TEST_DATABASE_URL", "postgres://127.0.0.1:5432/test?sslmode=disable")
 	redisURL := envOr("HMACGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 	dbURL, cleanup, err := schemaURL(pgURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer cleanup()
 	master := hmacgate.GenerateKey().Reveal()
@@ -56,14 +56,14 @@ func runScaleout(cfg config) error {
 	}
 	single, stop1, err := start("", "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer stop1()
 	var pair []string
 	for range 2 {
 		b, stop, err := start(dbURL, redisURL)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer stop()
 		pair = append(pair, b)
@@ -71,12 +71,12 @@ func runScaleout(cfg config) error {
 
 	var rows []loadtest.Result
 	for _, setup := range []struct {
-		name  string
-		bases []string
-	}{{"one instance, SQLite", []string{single}}, {"two instances, PostgreSQL + Redis", pair}} {
+		key, name string
+		bases     []string
+	}{{"single", "one instance, SQLite", []string{single}}, {"pair", "two instances, PostgreSQL + Redis", pair}} {
 		pk, key, err := connectEnv(setup.bases[0], admin)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		h := http.Header{"Content-Type": {"application/json"}}
 		urls := make([]string, len(setup.bases))
@@ -91,12 +91,12 @@ func runScaleout(cfg config) error {
 			accepted[i] = []byte(`{"public_key":"` + pk + `","connection_id":"` + id + `","hmac":"` + dg + `"}`)
 		}
 		for _, a := range []struct {
-			name   string
-			bodies [][]byte
-		}{{"connect refused (no digest)", missing}, {"connect accepted (new row)", accepted}} {
-			r, err := loadtest.Attack(a.name+", "+setup.name, loadtest.Spread("POST", urls, h, a.bodies), cfg.workers, cfg.duration, cfg.max)
+			key, name string
+			bodies    [][]byte
+		}{{"refused", "connect refused (no digest)", missing}, {"accepted", "connect accepted (new row)", accepted}} {
+			r, err := loadtest.Attack(a.key+"-"+setup.key, a.name+", "+setup.name, loadtest.Spread("POST", urls, h, a.bodies), cfg.workers, cfg.duration, cfg.max)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			rows = append(rows, r)
 		}
@@ -111,7 +111,7 @@ func runScaleout(cfg config) error {
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "secret.txt")
 	if err := os.WriteFile(file, []byte(secret.Reveal()), 0o600); err != nil {
-		return err
+		return nil, err
 	}
 	startProxy := func(guard hmacgate.ReplayGuard) (string, error) {
 		p, err := proxy.New(proxy.Config{Listen: "127.0.0.1:0", Upstream: upURL, SecretFiles: []string{file}, Replay: guard,
@@ -126,18 +126,18 @@ func runScaleout(cfg config) error {
 	}
 	memProxy, err := startProxy(nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var redisProxies []string
 	for range 2 {
 		g, client, err := replayredis.Open(redisURL, "loadtest-"+randomHex())
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer client.Close()
 		u, err := startProxy(g)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		redisProxies = append(redisProxies, u)
 	}
@@ -146,20 +146,20 @@ func runScaleout(cfg config) error {
 		form, err := order.Encode(secret, order.OrderData{InstallationID: "inst-1", OrderID: fmt.Sprintf("o-%d", i),
 			User: order.User{ID: "u-1", Email: "kari@example.no", Name: "Kari Nordmann"}})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		orders[i] = []byte(form.Encode())
 	}
 	fh := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	for _, p := range []struct {
-		name string
-		urls []string
-		from int
-	}{{"proxy verification, one proxy, claims in memory", []string{memProxy}, 0},
-		{"proxy verification, two proxies, claims in Redis", redisProxies, len(orders) / 2}} {
-		r, err := loadtest.Attack(p.name, loadtest.Spread("POST", p.urls, fh, orders[p.from:]), cfg.workers, cfg.duration, uint64(len(orders)/2))
+		key, name string
+		urls      []string
+		from      int
+	}{{"proxy-memory", "proxy verification, one proxy, claims in memory", []string{memProxy}, 0},
+		{"proxy-redis", "proxy verification, two proxies, claims in Redis", redisProxies, len(orders) / 2}} {
+		r, err := loadtest.Attack(p.key, p.name, loadtest.Spread("POST", p.urls, fh, orders[p.from:]), cfg.workers, cfg.duration, uint64(len(orders)/2))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rows = append(rows, r)
 	}
@@ -167,7 +167,7 @@ func runScaleout(cfg config) error {
 	for _, r := range rows {
 		fmt.Println(r)
 	}
-	return nil
+	return rows, nil
 }
 
 // connectEnv makes an environment in enforce mode with integration github.

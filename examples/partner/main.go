@@ -105,7 +105,9 @@ func newApp(ring *hmacgate.Keyring, log *slog.Logger, now func() time.Time, guar
 	a := &app{log: log}
 	v := order.NewVerifier(ring)
 	v.Now = now
-	v.Replay = guard       // shared by every instance when it is Redis
+	if guard != nil {
+		v.Replay = guard // shared by every instance when it is Redis; else NewVerifier's in-memory one
+	}
 	v.OnRefuse = a.refused // the application's own page instead of JSON
 	v.Observe = func(o order.Outcome) {
 		// During a rotation, watch key_index: once 1 (the old secret) stops

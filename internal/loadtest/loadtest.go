@@ -15,13 +15,20 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Result summarizes one attack.
+// Result summarizes one attack (or, for the partner scenarios, the rounds
+// of one scenario). Its JSON form is what scripts/loadtest.sh reads.
 type Result struct {
-	Name     string
-	Requests uint64
-	Rate     float64 // answered requests per second
-	P50, P99 time.Duration
-	Codes    map[string]int
+	Key      string         `json:"key"`  // stable name for the report: "noop", "a", "proxy-redis", …
+	Name     string         `json:"name"` // for people
+	Requests uint64         `json:"requests"`
+	Rate     float64        `json:"rate"` // answered requests per second
+	P50      time.Duration  `json:"p50_ns"`
+	P99      time.Duration  `json:"p99_ns"`
+	Codes    map[string]int `json:"codes"`
+
+	// Partner scenarios only.
+	RoundRates    []float64     `json:"round_rates,omitempty"`        // req/s of each round
+	CPUPerRequest time.Duration `json:"cpu_per_request_ns,omitempty"` // client and servers together
 }
 
 // String formats the result as a table row.
@@ -40,24 +47,24 @@ const Header = "| scenario | requests | req/s | p50 | p99 | status codes |\n| --
 
 // Attack sends as many requests as workers can for duration (an
 // open-throughput attack: rate 0, a fixed number of workers), to loopback
-// targets only, and bounded in time and count.
-func Attack(name string, targeter vegeta.Targeter, workers uint64, duration time.Duration, maxRequests uint64) (Result, error) {
+// targets only, and bounded in time and count: at most maxRequests targets
+// are ever handed out, so that a targeter with that many one-time bodies
+// never repeats one.
+func Attack(key, name string, targeter vegeta.Targeter, workers uint64, duration time.Duration, maxRequests uint64) (Result, error) {
 	if workers == 0 {
 		workers = 16
 	}
 	attacker := vegeta.NewAttacker(vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.KeepAlive(true),
 		vegeta.Redirects(vegeta.NoFollow), vegeta.Timeout(5*time.Second))
 	var m vegeta.Metrics
-	n := uint64(0)
-	for res := range attacker.Attack(loopbackOnly(targeter), vegeta.Rate{}, duration, name) {
-		m.Add(res)
-		n++
-		if n >= maxRequests {
-			attacker.Stop()
+	for res := range attacker.Attack(bounded(loopbackOnly(targeter), maxRequests), vegeta.Rate{}, duration, name) {
+		if res.Code == 0 && res.Error == vegeta.ErrNoTargets.Error() {
+			continue // the bound was reached: not a request
 		}
+		m.Add(res)
 	}
 	m.Close()
-	r := Result{Name: name, Requests: m.Requests, P50: m.Latencies.P50, P99: m.Latencies.P99, Codes: map[string]int{}}
+	r := Result{Key: key, Name: name, Requests: m.Requests, P50: m.Latencies.P50, P99: m.Latencies.P99, Codes: map[string]int{}}
 	for c, k := range m.StatusCodes {
 		r.Codes[c] = k
 	}
@@ -70,6 +77,18 @@ func Attack(name string, targeter vegeta.Targeter, workers uint64, duration time
 		return r, fmt.Errorf("%s: %d requests failed: %v", name, failed, m.Errors)
 	}
 	return r, nil
+}
+
+// bounded wraps a targeter so that it hands out at most n targets, then
+// stops the attack with vegeta.ErrNoTargets.
+func bounded(t vegeta.Targeter, n uint64) vegeta.Targeter {
+	var count atomic.Uint64
+	return func(tgt *vegeta.Target) error {
+		if count.Add(1) > n {
+			return vegeta.ErrNoTargets
+		}
+		return t(tgt)
+	}
 }
 
 // loopbackOnly wraps a targeter so that any target outside 127.0.0.0/8 and

@@ -96,6 +96,8 @@ func testEnvironments(t *testing.T, s platform.Store) {
 	wantErr(t, err, platform.ErrNotFound)
 	wantErr(t, s.CreateEnvironment(ctx, &platform.Environment{ID: "env1", PublicKey: "x", SecretKeyHash: []byte("y"), HMACMode: platform.ModeOff, CreatedAt: at}, audit("x")), platform.ErrConflict)
 	wantErr(t, s.CreateEnvironment(ctx, &platform.Environment{ID: "env3", PublicKey: "pk_env1", SecretKeyHash: []byte("z"), HMACMode: platform.ModeOff, CreatedAt: at}, audit("x")), platform.ErrConflict)
+	// Names are unique: a person tells environments apart by name.
+	wantErr(t, s.CreateEnvironment(ctx, &platform.Environment{ID: "env3", Name: e.Name, PublicKey: "pk_env3", SecretKeyHash: []byte("hash-env3"), HMACMode: platform.ModeOff, CreatedAt: at}, audit("x")), platform.ErrConflict)
 	list, err := s.Environments(ctx)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("Environments: %d, %v", len(list), err)

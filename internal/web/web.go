@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -17,6 +18,10 @@ import (
 
 // MaxBody bounds every request body the platform reads.
 const MaxBody = 64 << 10
+
+// ErrBodyTooLarge refuses a body larger than MaxBody, stating the limit.
+var ErrBodyTooLarge = hmacgate.ErrBodyTooLarge.With(fmt.Sprintf(
+	"the request body is larger than the limit of %d KiB: send less", MaxBody>>10))
 
 // WriteJSON writes v as JSON with status, never cached and never sniffed.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
@@ -51,6 +56,21 @@ func Quote(s string) string {
 		s = s[:80] + "…"
 	}
 	return `"` + strings.ToValidUTF8(s, "?") + `"`
+}
+
+// Sentence makes a refusal's message a sentence for a page: a capital
+// first letter and a final period.
+func Sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	if 'a' <= s[0] && s[0] <= 'z' {
+		s = string(s[0]-'a'+'A') + s[1:]
+	}
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 // IsTLS reports whether the request came over TLS, directly or through a

@@ -58,8 +58,26 @@ var templateFuncs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"pair": func(a, b string) [2]string { return [2]string{a, b} },
+	"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"pair":  func(a, b string) [2]string { return [2]string{a, b} },
+	"actor": actorName,
+}
+
+// actorName says who made a change, for the audit table: the audit log's
+// actor in words ("admin": the console or the admin token; "env:<id>": a
+// call with the environment's secret key; "connect": the connect gate).
+func actorName(actor string) string {
+	switch {
+	case actor == "admin":
+		return "admin"
+	case strings.HasPrefix(actor, "env:"):
+		return "your backend"
+	case actor == "connect":
+		return "a connect call"
+	case actor == "system":
+		return "the server"
+	}
+	return actor
 }
 
 // loadPages parses every page with the layout and the partials.
@@ -71,7 +89,11 @@ func loadPages() *pages {
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(path.Base(n), ".html")
-		if base == "layout" || base == "partials" {
+		switch base {
+		case "layout", "partials":
+			continue
+		case "enduser": // its own layout
+			p.byName[base] = template.Must(template.New(base).Funcs(templateFuncs).ParseFS(templateFS, n))
 			continue
 		}
 		p.byName[base] = template.Must(template.New(base).Funcs(templateFuncs).
@@ -100,13 +122,15 @@ type envSummary struct {
 
 // view is the data of every console page; Data is the page's own.
 type view struct {
-	Title        string
-	Section      string // the main navigation's current entry
-	Tab          string // the environment navigation's current entry
-	SignedIn     bool
-	CSRF         string
-	Env          *envSummary
-	Notice       *notice
+	Title    string
+	Section  string // the main navigation's current entry
+	Tab      string // the environment navigation's current entry
+	SignedIn bool
+	CSRF     string
+	Env      *envSummary
+	Notice   *notice
+	// Once is a new key or secret, shown once at the top of the page.
+	Once         *shownOnce
 	AssetVersion string
 	Data         any
 }
@@ -139,6 +163,17 @@ func (s *Console) render(w http.ResponseWriter, r *http.Request, c *call, status
 	if c != nil && c.env != nil && v.Env == nil {
 		e := c.env
 		v.Env = &envSummary{ID: e.ID, Name: e.Name, PublicKey: e.PublicKey, HMACMode: string(e.HMACMode)}
+	}
+	if c != nil && v.Notice == nil {
+		switch {
+		case c.flash != nil && c.flash.Notice != nil:
+			v.Notice = c.flash.Notice
+		case c.flashGone:
+			v.Notice = flashGone
+		}
+	}
+	if c != nil && c.flash != nil {
+		v.Once = c.flash.Secret
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -179,16 +214,43 @@ func (s *Console) renderError(w http.ResponseWriter, r *http.Request, err error)
 	}
 }
 
-// consoleMessage is a refusal's message in the console's words: messages
-// that point at API routes point at the console's pages instead.
-func consoleMessage(err error) string {
-	switch hmacgate.ErrorCode(err) {
-	case platform.ErrNoKey.Code():
-		return "The environment has no HMAC key: generate or paste one under \"HMAC key\" before switching HMAC on."
-	case platform.ErrNoSecret.Code():
-		return "HMAC is on for this product but it has no secret yet: generate one on its credentials page first."
+// EndUserPage is a page for the end users of the platform's customers: the
+// launch links and the sandbox partner. It has the console's look and none
+// of its navigation: the people who see it have no console account.
+type EndUserPage struct {
+	Title, Heading string
+	// Kind is "ok" or "error".
+	Kind  string
+	Lines []string
+	// Facts are terms and values, such as who signed in.
+	Facts [][2]string
+	// Code is a refusal's code, shown small for whoever gets asked for help.
+	Code string
+}
+
+// RenderEndUser writes an end user's page with status.
+func (s *Console) RenderEndUser(w http.ResponseWriter, status int, p EndUserPage) {
+	var buf bytes.Buffer
+	data := struct {
+		EndUserPage
+		AssetVersion string
+	}{p, s.pages.assetVersion}
+	if err := s.pages.byName["enduser"].ExecuteTemplate(&buf, "enduser", data); err != nil {
+		s.log.Error("end-user page failed", "err", err.Error())
+		http.Error(w, p.Heading, status)
+		return
 	}
-	return hmacgate.ErrorMessage(err)
+	consoleHeaders(w)
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// RenderRefusal writes a refusal as a console page, for a browser's
+// request that the server refuses before any route's handler (a method the
+// address does not take).
+func (s *Console) RenderRefusal(w http.ResponseWriter, r *http.Request, err error) {
+	s.renderError(w, r, err)
 }
 
 // NotFound answers a browser's request for a page that does not exist.
@@ -224,7 +286,8 @@ func (s *Console) asset(w http.ResponseWriter, r *http.Request, _ *call) error {
 
 // routeTable lists the console's routes. Pages (html) render refusals as
 // pages; every session route's POST is checked for its CSRF token in
-// serve, before the handler runs.
+// serve, before the handler runs, and ends with a redirect (see flash.go).
+// Confirmation pages are GETs: they ask, and their form does the change.
 func (s *Console) routeTable() []route {
 	page := func(method, pattern string, h handler) route {
 		return route{method: method, pattern: pattern, access: session, html: true, handle: h}
@@ -243,13 +306,17 @@ func (s *Console) routeTable() []route {
 		page("GET", "/{$}", s.home),
 		page("GET", "/environments", s.environmentsPage),
 		page("POST", "/environments", s.environmentCreate),
+		env("GET", "/delete", s.environmentDeletePage),
 		env("POST", "/delete", s.environmentDelete),
 		env("GET", "", s.settingsPage),
 		env("POST", "/keys", s.keyCreate),
+		env("GET", "/secret-key", s.secretKeyPage),
 		env("POST", "/secret-key", s.secretKeyRotate),
+		env("GET", "/mode", s.modePage),
 		env("POST", "/mode", s.modeChange),
 		env("GET", "/integrations", s.integrationsPage),
 		env("POST", "/integrations", s.integrationCreate),
+		env("GET", "/connections/delete", s.connectionDeletePage),
 		env("POST", "/connections/delete", s.connectionDelete),
 		env("GET", "/snippets", s.snippetsPage),
 		env("GET", "/demo", s.demoPage),
@@ -258,7 +325,9 @@ func (s *Console) routeTable() []route {
 		env("POST", "/products", s.productCreate),
 		env("GET", "/products/{product}", s.productPage),
 		env("POST", "/products/{product}", s.productUpdate),
+		env("GET", "/products/{product}/hmac-off", s.hmacOffPage),
 		env("POST", "/products/{product}/test-order", s.productTestOrder),
+		env("POST", "/products/{product}/launch", s.productLaunch),
 		env("GET", "/products/{product}/credentials", s.credentialsPage),
 		env("POST", "/products/{product}/credentials", s.secretCreate),
 		env("GET", "/launches", s.launchesPage),
@@ -280,65 +349,8 @@ func (s *Console) inEnvironment(h handler) handler {
 	}
 }
 
-// reload refreshes the call's environment after a change, for the page
-// that shows the result.
-func (s *Console) reload(r *http.Request, c *call) error {
-	env, hasKey, err := s.p.Environment(r.Context(), c.env.ID)
-	if err != nil {
-		return err
-	}
-	c.env, c.hasKey = env, hasKey
-	return nil
-}
-
-// seeOther redirects after a successful form post, so that reloading the
-// page does not post it again. msg names a fixed message (see messages).
-func seeOther(w http.ResponseWriter, r *http.Request, to, msg string) error {
-	if msg != "" {
-		to += "?done=" + msg
-	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
-	return nil
-}
-
-// messages are the notices a redirect can ask for, by name: a link cannot
-// put arbitrary text on a page.
-var messages = map[string]string{
-	"env-deleted":        "The environment was deleted.",
-	"mode-off":           "HMAC is off: connect calls are accepted without looking at the digest.",
-	"mode-report":        "HMAC is in report mode: every connect call is accepted, and those enforce would refuse are counted below.",
-	"mode-enforce":       "HMAC is enforced: connect calls without a valid digest are refused.",
-	"integration-added":  "The integration was added.",
-	"connection-deleted": "The connection was deleted.",
-	"product-saved":      "The product was saved.",
-	"hmac-off":           platform.HMACOffWarning + ".",
-}
-
-// doneNotice returns the notice a redirect asked for, if any.
-func doneNotice(r *http.Request) *notice {
-	name := r.URL.Query().Get("done")
-	text, ok := messages[name]
-	if !ok {
-		return nil
-	}
-	kind := "ok"
-	if name == "hmac-off" || name == "mode-off" {
-		kind = "warn"
-	}
-	return &notice{Kind: kind, Text: text}
-}
-
-// errorNotice is a refusal shown on the page whose form caused it.
-func errorNotice(err error) *notice {
-	return &notice{Kind: "error", Text: consoleMessage(err)}
-}
-
-// isRefusal reports whether err is a refusal to show on the form's page
-// (bad input, a conflict), rather than a failure for the error page.
-func isRefusal(err error) bool {
-	s := hmacgate.HTTPStatus(err)
-	return s == http.StatusBadRequest || s == http.StatusConflict
-}
+// envPath is the path of a page of the call's environment.
+func (c *call) envPath(page string) string { return "/environments/" + c.env.ID + page }
 
 func (s *Console) home(w http.ResponseWriter, r *http.Request, _ *call) error {
 	http.Redirect(w, r, "/environments", http.StatusSeeOther)

@@ -3,56 +3,41 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
-	"github.com/hmacgate/hmacgate"
 	"github.com/hmacgate/hmacgate/internal/web"
 	"github.com/hmacgate/hmacgate/platform"
 )
 
-// shownOnce is a key or secret on the one page that shows it.
-type shownOnce struct {
-	Label string
-	Value string
-	Note  string
-}
-
 // environmentsView is the data of the environments page.
 type environmentsView struct {
 	Environments []*platform.Environment
-	// Created is the environment just made, with its secret key.
-	Created   *platform.Environment
-	SecretKey *shownOnce
-	Name      string // the create form's value after a refusal
+	Name         string // the create form's value after a refusal
 }
 
 func (s *Console) environmentsPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.renderEnvironments(w, r, c, http.StatusOK, &environmentsView{}, doneNotice(r))
-}
-
-func (s *Console) renderEnvironments(w http.ResponseWriter, r *http.Request, c *call, status int, ev *environmentsView, n *notice) error {
 	envs, err := s.p.Environments(r.Context())
 	if err != nil {
 		return err
 	}
-	ev.Environments = envs
-	return s.render(w, r, c, status, "environments", &view{Title: "Environments", Section: "environments", Notice: n, Data: ev})
+	ev := &environmentsView{Environments: envs, Name: c.flash.formValue("name")}
+	return s.render(w, r, c, http.StatusOK, "environments", &view{Title: "Environments", Section: "environments", Data: ev})
 }
 
+// environmentCreate creates an environment and leads to its settings
+// page, which shows the secret key once.
 func (s *Console) environmentCreate(w http.ResponseWriter, r *http.Request, c *call) error {
 	name := r.PostForm.Get("name")
 	env, secret, err := s.p.CreateEnvironment(r.Context(), name)
 	if err != nil {
-		if isRefusal(err) {
-			return s.renderEnvironments(w, r, c, hmacgate.HTTPStatus(err), &environmentsView{Name: name}, errorNotice(err))
-		}
-		return err
+		return s.refused(w, r, c, "/environments", err, url.Values{"name": {name}})
 	}
-	ev := &environmentsView{Created: env, SecretKey: &shownOnce{Label: "Secret key of " + env.Name, Value: secret,
-		Note: "Your backend calls the environment API with this key (Authorization: Bearer …). hmacgate keeps only its hash."}}
-	return s.renderEnvironments(w, r, c, http.StatusCreated, ev,
-		&notice{Kind: "ok", Text: "The environment " + web.Quote(env.Name) + " was created."})
+	f := done("ok", "The environment "+web.Quote(env.Name)+" was created. Its secret key is below: store it now.")
+	f.Secret = &shownOnce{Label: "Secret key of " + env.Name, Value: secret,
+		Note: "Your backend calls the environment API with this key (Authorization: Bearer …). hmacgate keeps only its hash."}
+	return s.redirect(w, r, c, "/environments/"+env.ID, f)
 }
 
 // confirmView is the data of the page that asks before a risky change.
@@ -66,37 +51,49 @@ type confirmView struct {
 	Cancel      string
 }
 
-// confirm renders the confirmation page for a form that was posted
-// without confirm=yes.
+// confirm renders the page that asks before a change: a GET, whose form
+// posts the change with confirm=yes.
 func (s *Console) confirm(w http.ResponseWriter, r *http.Request, c *call, cv *confirmView) error {
-	cv.Action = r.URL.Path
 	return s.render(w, r, c, http.StatusOK, "confirm", &view{Title: cv.Heading, Section: "environments", Data: cv})
 }
 
+// confirmed reports whether a form post is the confirmation's; a post
+// without it is sent to the page that asks.
 func confirmed(r *http.Request) bool { return r.PostForm.Get("confirm") == "yes" }
 
-func (s *Console) environmentDelete(w http.ResponseWriter, r *http.Request, c *call) error {
-	e := c.env
-	if !confirmed(r) {
-		return s.confirm(w, r, c, &confirmView{
-			Heading: "Delete the environment " + web.Quote(e.Name) + "?",
-			Consequence: []string{
-				"Its HMAC keys, integrations, connections (with the end users' stored credentials), products, secrets, report and launch log are deleted.",
-				"Connect calls with its public key and API calls with its secret key will be refused. This cannot be undone.",
-			},
-			Button: "Delete " + e.Name, Danger: true, Cancel: "/environments/" + e.ID,
-		})
+// askFirst sends a post that was not confirmed to the page that asks.
+func (s *Console) askFirst(w http.ResponseWriter, r *http.Request, c *call, page string, q url.Values) error {
+	if len(q) > 0 {
+		page += "?" + q.Encode()
 	}
-	if err := s.p.DeleteEnvironment(r.Context(), e.ID); err != nil {
+	return s.redirect(w, r, c, page, nil)
+}
+
+func (s *Console) environmentDeletePage(w http.ResponseWriter, r *http.Request, c *call) error {
+	e := c.env
+	return s.confirm(w, r, c, &confirmView{
+		Heading: "Delete the environment " + web.Quote(e.Name) + "?",
+		Consequence: []string{
+			"Its HMAC keys, integrations, connections (with the end users' stored credentials), products, secrets, report and launch log are deleted.",
+			"Connect calls with its public key and API calls with its secret key will be refused. This cannot be undone.",
+		},
+		Action: c.envPath("/delete"), Button: "Delete " + e.Name, Danger: true, Cancel: c.envPath(""),
+	})
+}
+
+func (s *Console) environmentDelete(w http.ResponseWriter, r *http.Request, c *call) error {
+	if !confirmed(r) {
+		return s.askFirst(w, r, c, c.envPath("/delete"), nil)
+	}
+	if err := s.p.DeleteEnvironment(r.Context(), c.env.ID); err != nil {
 		return err
 	}
-	return seeOther(w, r, "/environments", "env-deleted")
+	return s.redirect(w, r, c, "/environments", done("ok", "The environment "+web.Quote(c.env.Name)+" was deleted."))
 }
 
 // settingsView is the data of an environment's settings page.
 type settingsView struct {
 	Keys   []platform.KeyInfo
-	NewKey *shownOnce
 	Report *platform.Report
 	// VerdictKind is "none" (no checked calls), "good" (all valid) or "bad".
 	VerdictKind string
@@ -119,23 +116,19 @@ type modeOption struct {
 type retireOption struct{ Value, Label string }
 
 var retireOptions = []retireOption{
-	{"24h", "in 24 hours (deploy the new key meanwhile)"},
-	{"1h", "in 1 hour"},
-	{"168h", "in 7 days"},
-	{"now", "now (refuse digests made with the old key at once)"},
+	{"24h", "for 24 hours (the default)"},
+	{"1h", "for 1 hour"},
+	{"168h", "for 7 days"},
+	{"now", "no longer: refuse it at once"},
 }
 
 func (s *Console) settingsPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.renderSettings(w, r, c, http.StatusOK, &settingsView{}, doneNotice(r))
-}
-
-func (s *Console) renderSettings(w http.ResponseWriter, r *http.Request, c *call, status int, sv *settingsView, n *notice) error {
 	ctx := r.Context()
-	keys, err := s.p.HMACKeys(ctx, c.env.ID)
-	if err != nil {
+	sv := &settingsView{KeyError: c.flash.formValue("source") == "paste", Retires: retireOptions}
+	var err error
+	if sv.Keys, err = s.p.HMACKeys(ctx, c.env.ID); err != nil {
 		return err
 	}
-	sv.Keys = keys
 	if sv.Report, err = s.p.Report(ctx, c.env.ID); err != nil {
 		return err
 	}
@@ -151,7 +144,6 @@ func (s *Console) renderSettings(w http.ResponseWriter, r *http.Request, c *call
 	if sv.Audit, err = s.p.Audit(ctx, c.env.ID, 8); err != nil {
 		return err
 	}
-	sv.Retires = retireOptions
 	if e := c.env; e.PreviousSecretKeyHash != nil && s.p.Now().Before(e.PreviousSecretRetiresAt) {
 		t := e.PreviousSecretRetiresAt
 		sv.PreviousSecretUntil = &t
@@ -164,101 +156,114 @@ func (s *Console) renderSettings(w http.ResponseWriter, r *http.Request, c *call
 		m.Current = m.Value == string(c.env.HMACMode)
 		sv.Modes = append(sv.Modes, m)
 	}
-	return s.render(w, r, c, status, "settings", &view{Title: c.env.Name + " settings", Section: "environments", Tab: "settings", Notice: n, Data: sv})
+	return s.render(w, r, c, http.StatusOK, "settings", &view{Title: c.env.Name + " settings", Section: "environments", Tab: "settings", Data: sv})
 }
 
+// keyCreate makes a new current key and leads back to the settings page,
+// which shows it once.
 func (s *Console) keyCreate(w http.ResponseWriter, r *http.Request, c *call) error {
+	source := r.PostForm.Get("source")
 	var supplied *string
-	if r.PostForm.Get("source") == "paste" {
+	if source == "paste" {
 		k := r.PostForm.Get("key") // exact bytes: never trimmed
 		supplied = &k
 	}
 	k, err := s.p.AddHMACKey(r.Context(), c.env.ID, supplied, r.PostForm.Get("retire"))
 	if err != nil {
-		if isRefusal(err) {
-			return s.renderSettings(w, r, c, hmacgate.HTTPStatus(err), &settingsView{KeyError: true}, errorNotice(err))
-		}
-		return err
-	}
-	if err := s.reload(r, c); err != nil {
-		return err
+		// The form comes back with the choice, never with the key.
+		return s.refused(w, r, c, c.envPath(""), err, url.Values{"source": {source}})
 	}
 	note := "It is the environment's current key, stored encrypted."
 	if len(k.Keys) > 1 {
 		note += " Digests made with the previous key are accepted until " + k.RetirePreviousAt.UTC().Format("2006-01-02 15:04 UTC") + "."
 	}
-	sv := &settingsView{NewKey: &shownOnce{Label: "New HMAC key", Value: k.Key.Reveal(), Note: note}}
-	return s.renderSettings(w, r, c, http.StatusCreated, sv, nil)
+	return s.redirect(w, r, c, c.envPath(""), &flash{Secret: &shownOnce{Label: "New HMAC key", Value: k.Key.Reveal(), Note: note}})
 }
 
-// secretKeyRotate makes a new secret key for the environment after a
-// confirmation, and shows it once on the settings page.
+// modeNotices say what each mode does, once it is set.
+var modeNotices = map[platform.HMACMode]*notice{
+	platform.ModeOff:     {Kind: "warn", Text: "HMAC is off: connect calls are accepted without looking at the digest."},
+	platform.ModeReport:  {Kind: "ok", Text: "HMAC is in report mode: every connect call is accepted, and those enforce would refuse are counted below."},
+	platform.ModeEnforce: {Kind: "ok", Text: "HMAC is enforced: connect calls without a valid digest are refused."},
+}
+
+// modePage asks before switching the HMAC mode, saying what the switch
+// does with the last day's numbers.
+func (s *Console) modePage(w http.ResponseWriter, r *http.Request, c *call) error {
+	ctx := r.Context()
+	mode, err := s.p.CheckMode(ctx, c.env.ID, r.URL.Query().Get("mode"))
+	if err != nil {
+		return s.refused(w, r, c, c.envPath(""), err, nil)
+	}
+	if mode == c.env.HMACMode {
+		return s.redirect(w, r, c, c.envPath(""), &flash{Notice: modeNotices[mode]})
+	}
+	rep, err := s.p.Report(ctx, c.env.ID)
+	if err != nil {
+		return err
+	}
+	return s.confirm(w, r, c, &confirmView{
+		Heading:     "Switch HMAC from " + string(c.env.HMACMode) + " to " + string(mode) + "?",
+		Consequence: modeConsequence(mode, rep),
+		Action:      c.envPath("/mode"),
+		Fields:      [][2]string{{"mode", string(mode)}},
+		Button:      "Switch to " + string(mode),
+		Danger:      mode != platform.ModeReport,
+		Cancel:      c.envPath(""),
+	})
+}
+
+// secretKeyPage asks before rotating the environment's secret key, saying
+// until when the current one keeps working.
+func (s *Console) secretKeyPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	retire := r.URL.Query().Get("retire")
+	until := "The current secret key keeps working until the time you chose; then calls with it are refused with 401."
+	for _, o := range retireOptions {
+		switch {
+		case o.Value != retire:
+		case retire == "now":
+			until = "The current secret key stops working at once: calls with it are refused with 401."
+		default:
+			label, _, _ := strings.Cut(o.Label, " (")
+			until = "The current secret key keeps working " + label + "; then calls with it are refused with 401."
+		}
+	}
+	return s.confirm(w, r, c, &confirmView{
+		Heading: "Rotate the secret key of " + web.Quote(c.env.Name) + "?",
+		Consequence: []string{
+			"A new secret key is made and shown once. Your backend must use it for the environment API from now on.",
+			until,
+		},
+		Action: c.envPath("/secret-key"), Fields: [][2]string{{"retire", retire}},
+		Button: "Rotate the secret key", Danger: retire == "now", Cancel: c.envPath(""),
+	})
+}
+
+// secretKeyRotate makes a new secret key for the environment, once
+// confirmed, and leads back to the settings page, which shows it once.
 func (s *Console) secretKeyRotate(w http.ResponseWriter, r *http.Request, c *call) error {
 	retire := r.PostForm.Get("retire")
 	if !confirmed(r) {
-		until := "at the time you chose"
-		for _, o := range retireOptions {
-			if o.Value == retire {
-				until, _, _ = strings.Cut(o.Label, " (")
-			}
-		}
-		return s.confirm(w, r, c, &confirmView{
-			Heading: "Rotate the secret key of " + web.Quote(c.env.Name) + "?",
-			Consequence: []string{
-				"A new secret key is made and shown once. Your backend must use it for the environment API from now on.",
-				"The current secret key stops working " + until + "; from then on, calls with it are refused with 401.",
-			},
-			Fields: [][2]string{{"retire", retire}},
-			Button: "Rotate the secret key", Danger: retire == "now", Cancel: "/environments/" + c.env.ID,
-		})
+		return s.askFirst(w, r, c, c.envPath("/secret-key"), url.Values{"retire": {retire}})
 	}
 	k, err := s.p.RotateSecretKey(r.Context(), c.env.ID, retire)
 	if err != nil {
-		if isRefusal(err) {
-			return s.renderSettings(w, r, c, hmacgate.HTTPStatus(err), &settingsView{}, errorNotice(err))
-		}
-		return err
-	}
-	if err := s.reload(r, c); err != nil {
-		return err
+		return s.refused(w, r, c, c.envPath(""), err, nil)
 	}
 	note := "Your backend calls the environment API with this key (Authorization: Bearer …). hmacgate keeps only its hash. " +
 		"The previous key works until " + k.RetirePreviousAt.UTC().Format("2006-01-02 15:04 UTC") + "."
-	sv := &settingsView{NewKey: &shownOnce{Label: "New secret key", Value: k.SecretKey.Reveal(), Note: note}}
-	return s.renderSettings(w, r, c, http.StatusCreated, sv, nil)
+	return s.redirect(w, r, c, c.envPath(""), &flash{Secret: &shownOnce{Label: "New secret key", Value: k.SecretKey.Reveal(), Note: note}})
 }
 
 func (s *Console) modeChange(w http.ResponseWriter, r *http.Request, c *call) error {
-	ctx := r.Context()
 	raw := r.PostForm.Get("mode")
-	mode, err := s.p.CheckMode(ctx, c.env.ID, raw)
-	if err != nil {
-		if isRefusal(err) {
-			return s.renderSettings(w, r, c, hmacgate.HTTPStatus(err), &settingsView{}, errorNotice(err))
-		}
-		return err
-	}
-	if mode == c.env.HMACMode {
-		return seeOther(w, r, "/environments/"+c.env.ID, "mode-"+string(mode))
-	}
 	if !confirmed(r) {
-		rep, err := s.p.Report(ctx, c.env.ID)
-		if err != nil {
-			return err
-		}
-		return s.confirm(w, r, c, &confirmView{
-			Heading:     "Switch HMAC from " + string(c.env.HMACMode) + " to " + string(mode) + "?",
-			Consequence: modeConsequence(mode, rep),
-			Fields:      [][2]string{{"mode", string(mode)}},
-			Button:      "Switch to " + string(mode),
-			Danger:      mode != platform.ModeReport,
-			Cancel:      "/environments/" + c.env.ID,
-		})
+		return s.askFirst(w, r, c, c.envPath("/mode"), url.Values{"mode": {raw}})
 	}
-	if err := s.p.SetMode(ctx, c.env.ID, raw); err != nil {
-		return err
+	if err := s.p.SetMode(r.Context(), c.env.ID, raw); err != nil {
+		return s.refused(w, r, c, c.envPath(""), err, nil)
 	}
-	return seeOther(w, r, "/environments/"+c.env.ID, "mode-"+string(mode))
+	return s.redirect(w, r, c, c.envPath(""), &flash{Notice: modeNotices[platform.HMACMode(raw)]})
 }
 
 // modeConsequence says in plain words what switching to mode does, with
@@ -303,11 +308,9 @@ type integrationsView struct {
 const connectionsPerPage = 20
 
 func (s *Console) integrationsPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	return s.renderIntegrations(w, r, c, http.StatusOK, &integrationsView{}, doneNotice(r))
-}
-
-func (s *Console) renderIntegrations(w http.ResponseWriter, r *http.Request, c *call, status int, iv *integrationsView, n *notice) error {
 	ctx := r.Context()
+	iv := &integrationsView{Form: platform.IntegrationInput{ID: c.flash.formValue("id"), Name: c.flash.formValue("name"),
+		AuthMode: c.flash.formValue("auth_mode")}}
 	var err error
 	if iv.Integrations, err = s.p.Integrations(ctx, c.env.ID); err != nil {
 		return err
@@ -320,37 +323,43 @@ func (s *Console) renderIntegrations(w http.ResponseWriter, r *http.Request, c *
 		return err
 	}
 	iv.Search, iv.Integration, iv.After, iv.Next = f.Search, f.IntegrationID, f.After, next
-	return s.render(w, r, c, status, "integrations", &view{Title: c.env.Name + " integrations", Section: "environments", Tab: "integrations", Notice: n, Data: iv})
+	return s.render(w, r, c, http.StatusOK, "integrations", &view{Title: c.env.Name + " integrations", Section: "environments", Tab: "integrations", Data: iv})
 }
 
 func (s *Console) integrationCreate(w http.ResponseWriter, r *http.Request, c *call) error {
 	in := platform.IntegrationInput{ID: strings.TrimSpace(r.PostForm.Get("id")), Name: strings.TrimSpace(r.PostForm.Get("name")),
 		AuthMode: r.PostForm.Get("auth_mode")}
 	if err := s.p.AddIntegration(r.Context(), c.env.ID, in); err != nil {
-		if isRefusal(err) {
-			return s.renderIntegrations(w, r, c, hmacgate.HTTPStatus(err), &integrationsView{Form: in}, errorNotice(err))
-		}
-		return err
+		return s.refused(w, r, c, c.envPath("/integrations"), err, url.Values{"id": {in.ID}, "name": {in.Name}, "auth_mode": {in.AuthMode}})
 	}
-	return seeOther(w, r, "/environments/"+c.env.ID+"/integrations", "integration-added")
+	return s.redirect(w, r, c, c.envPath("/integrations"), done("ok", "The integration "+web.Quote(in.ID)+" was added."))
+}
+
+func (s *Console) connectionDeletePage(w http.ResponseWriter, r *http.Request, c *call) error {
+	in, cn := r.URL.Query().Get("integration"), r.URL.Query().Get("connection")
+	return s.confirm(w, r, c, &confirmView{
+		Heading: "Delete the connection " + web.Quote(cn) + " of " + web.Quote(in) + "?",
+		Consequence: []string{"The end user's stored credentials are deleted; your backend can no longer use this connection " +
+			"until the end user connects again."},
+		Action: c.envPath("/connections/delete"),
+		Fields: [][2]string{{"integration", in}, {"connection", cn}},
+		Button: "Delete the connection", Danger: true,
+		Cancel: c.envPath("/integrations"),
+	})
 }
 
 func (s *Console) connectionDelete(w http.ResponseWriter, r *http.Request, c *call) error {
 	in, cn := r.PostForm.Get("integration"), r.PostForm.Get("connection")
 	if !confirmed(r) {
-		return s.confirm(w, r, c, &confirmView{
-			Heading: "Delete the connection " + web.Quote(cn) + " of " + web.Quote(in) + "?",
-			Consequence: []string{"The end user's stored credentials are deleted; your backend can no longer use this connection " +
-				"until the end user connects again."},
-			Fields: [][2]string{{"integration", in}, {"connection", cn}},
-			Button: "Delete the connection", Danger: true,
-			Cancel: "/environments/" + c.env.ID + "/integrations",
-		})
+		return s.askFirst(w, r, c, c.envPath("/connections/delete"), url.Values{"integration": {in}, "connection": {cn}})
 	}
 	if err := s.p.DeleteConnection(r.Context(), c.env.ID, in, cn); err != nil {
+		if isNotFound(err) {
+			return s.redirect(w, r, c, c.envPath("/integrations"), done("warn", "The connection "+web.Quote(cn)+" of "+web.Quote(in)+" was deleted already."))
+		}
 		return err
 	}
-	return seeOther(w, r, "/environments/"+c.env.ID+"/integrations", "connection-deleted")
+	return s.redirect(w, r, c, c.envPath("/integrations"), done("ok", "The connection "+web.Quote(cn)+" of "+web.Quote(in)+" was deleted."))
 }
 
 // snippetsView is the data of the snippets page.

@@ -12,14 +12,13 @@ import (
 // result. The page is public; the secrets live only for the request and
 // the response is never cached.
 type fiddleView struct {
-	Secret, Previous string
-	Orderdata        string
-	Signature        string
-	Body             string
-	InstallationID   string
-	Now              string
-	Result           *platform.FiddleResult
-	OrderFields      [][2]string
+	Orderdata      string
+	Signature      string
+	Body           string
+	InstallationID string
+	Now            string
+	Result         *platform.FiddleResult
+	OrderFields    [][2]string
 }
 
 func (s *Console) fiddlePage(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -50,7 +49,7 @@ type publicForm struct {
 // fiddleForm checks the posted order with the API's fiddle.
 func (s *Console) fiddleForm(w http.ResponseWriter, r *http.Request, c *call) error {
 	f := r.PostForm
-	fv := &fiddleView{Secret: f.Get("secret"), Previous: f.Get("previous"),
+	fv := &fiddleView{
 		// Browsers send a textarea's line breaks as CRLF; orderdata is
 		// signed as the sender wrote it, most likely with LF.
 		Orderdata:      strings.ReplaceAll(f.Get("orderdata"), "\r\n", "\n"),
@@ -61,7 +60,9 @@ func (s *Console) fiddleForm(w http.ResponseWriter, r *http.Request, c *call) er
 		return s.renderFiddle(w, r, c, hmacgate.HTTPStatus(err), fv, errorNotice(err))
 	}
 	in := &platform.FiddleRequest{Orderdata: fv.Orderdata, Signature: fv.Signature, Body: fv.Body, Now: fv.Now}
-	for _, sec := range []string{fv.Secret, fv.Previous} {
+	// The secrets go to the check and nowhere else: the page that answers
+	// does not show them again.
+	for _, sec := range []string{f.Get("secret"), f.Get("previous")} {
 		if sec != "" {
 			in.Secrets = append(in.Secrets, sec) // exact bytes: never trimmed
 		}

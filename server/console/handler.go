@@ -74,6 +74,10 @@ type call struct {
 	session *consoleSession
 	env     *platform.Environment // for the routes under /environments/{env}
 	hasKey  bool                  // whether env has an HMAC key
+	// flash is what the form post that led here hands to the page;
+	// flashGone says that the URL names a flash shown already.
+	flash     *flash
+	flashGone bool
 }
 
 // Route is one route of the console, for the server's mux.
@@ -81,6 +85,9 @@ type Route struct {
 	Method, Pattern string
 	// Access is "public" or "session" (a console session).
 	Access string
+	// Page marks the routes that answer with a page (a GET of one is a
+	// page a person opens; the others are forms, assets and JSON).
+	Page bool
 	// Handler checks the session and the CSRF token itself.
 	Handler http.Handler
 }
@@ -93,7 +100,7 @@ func (s *Console) Routes() []Route {
 		if rt.access == session {
 			a = "session"
 		}
-		out = append(out, Route{Method: rt.method, Pattern: rt.pattern, Access: a, Handler: s.wrap(rt)})
+		out = append(out, Route{Method: rt.method, Pattern: rt.pattern, Access: a, Page: rt.html, Handler: s.wrap(rt)})
 	}
 	return out
 }
@@ -132,6 +139,11 @@ func (s *Console) serve(w http.ResponseWriter, r *http.Request, rt route) error 
 		c.session = sess
 		if err := s.checkCSRF(w, r, sess.token); err != nil {
 			return err
+		}
+		if r.Method == http.MethodGet {
+			if c.flash, c.flashGone, err = s.takeFlash(r, sess); err != nil {
+				return err
+			}
 		}
 	case public:
 		if rt.form {

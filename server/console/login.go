@@ -37,7 +37,8 @@ func (s *Console) login(w http.ResponseWriter, r *http.Request, _ *call) error {
 	if err != nil {
 		if hmacgate.ErrorCode(err) == platform.ErrUnauthorized.Code() {
 			return s.renderLogin(w, r, http.StatusUnauthorized, next,
-				&notice{Kind: "error", Text: "That is not the admin token. It was printed once, as \"admin token: hga_…\", when the server first started; `hmacgate admin reset-token` makes a new one."})
+				&notice{Kind: "error", Text: "That is not the admin token. The server printed it once, as “admin token: hga_…”, " +
+					"when it first started; the command “hmacgate admin reset-token” makes a new one."})
 		}
 		return err
 	}

@@ -74,6 +74,10 @@ type Platform interface {
 	// default) or a duration.
 	AddProductSecret(ctx context.Context, envID, productID, propagation string) (*platform.NewSecret, error)
 	SendTestOrder(ctx context.Context, envID, productID string, in *platform.OrderRequest) (*platform.TestDelivery, error)
+	// LaunchOrder builds and signs an order and logs its launch, as
+	// POST /v1/orders does; the order's single-use launch link,
+	// /launch/<CorrelationID>, posts it to the product's order URL.
+	LaunchOrder(ctx context.Context, envID, productID string, in *platform.OrderRequest) (*platform.SignedOrder, error)
 	// Launches is the launch log, of one product or ("") of all.
 	Launches(ctx context.Context, envID, productID string) ([]platform.LaunchInfo, error)
 

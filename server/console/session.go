@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -190,11 +191,15 @@ func (s *Console) checkCSRF(w http.ResponseWriter, r *http.Request, cookieToken 
 	if crossSite(r) {
 		return errCSRF
 	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" && ct != "multipart/form-data" {
+		return hmacgate.ErrUnsupportedMediaType.With("the console's forms are posted by its pages, as application/x-www-form-urlencoded; " +
+			"programs use the API under /v1/ with a token (docs/api.md)")
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, web.MaxBody)
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return hmacgate.ErrBodyTooLarge
+			return web.ErrBodyTooLarge
 		}
 		return platform.ErrInvalidRequest.With("the form could not be read")
 	}

@@ -1,8 +1,16 @@
 """Generates testdata/vectors.json by running every language's sample over
 the cases of cases.py, and fails unless all languages agree byte for byte.
 
-Usage: python3 testdata/gen/generate.py [--check]
+Usage: python3 testdata/gen/generate.py [--check | --list]
 With --check it fails if vectors.json would change instead of writing it.
+With --list it prints each language and the program it runs, one per line
+(name, a tab, the command), and runs nothing: vectors_test.go reads it to
+know which toolchains the check needs.
+
+Every language listed is required: a missing toolchain is an error, never a
+silent skip (scripts/install-toolchains.sh installs them). Rust and C# are
+not listed: their toolchains cannot be installed on the machines that run
+the tests (see docs/vectors.md).
 """
 import json
 import os
@@ -12,19 +20,20 @@ import sys
 
 sys.dont_write_bytecode = True  # keep testdata/gen free of __pycache__
 import cases  # noqa: E402
+import snippets  # noqa: E402
 
 GEN = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(GEN, '..', 'vectors.json')
 
-# name, command, required. Ruby and PHP are optional: skipped when missing.
-# Java runs on a Latin-1 platform to show that getBytes(UTF_8) does not care.
+# name, command. Java runs on a Latin-1 platform to show that
+# getBytes(UTF_8) does not care.
 LANGUAGES = [
-    ('python', ['python3', 'sample.py'], True),
-    ('node', ['node', 'sample.mjs'], True),
-    ('java', ['java', '-Dfile.encoding=ISO-8859-1', 'Sample.java'], True),
-    ('go', ['go', 'run', 'sample.go'], True),
-    ('ruby', ['ruby', 'sample.rb'], False),
-    ('php', ['php', 'sample.php'], False),
+    ('python', ['python3', 'sample.py']),
+    ('node', ['node', 'sample.mjs']),
+    ('java', ['java', '-Dfile.encoding=ISO-8859-1', 'Sample.java']),
+    ('go', ['go', 'run', 'sample.go']),
+    ('ruby', ['ruby', 'sample.rb']),
+    ('php', ['php', 'sample.php']),
 ]
 # The seed's Java sample as written (bare getBytes()) on a Latin-1 platform.
 JAVA_PLATFORM = ['java', '-Dfile.encoding=ISO-8859-1', 'Sample.java', 'platform-charset']
@@ -56,6 +65,15 @@ def non_ascii(c):
 
 
 def main():
+    if '--list' in sys.argv[1:]:
+        for name, cmd in LANGUAGES:
+            print('%s\t%s' % (name, ' '.join(cmd)))
+        return
+    missing = [cmd[0] for _, cmd in LANGUAGES if shutil.which(cmd[0]) is None]
+    if missing:
+        sys.exit('not on PATH: %s (every language is required; run bash scripts/install-toolchains.sh)'
+                 % ', '.join(missing))
+
     connect, order = cases.connect_cases(), cases.order_cases()
     all_cases = connect + order
     names = [c['name'] for c in all_cases]
@@ -63,12 +81,7 @@ def main():
         sys.exit('duplicate case names')
 
     results = {}
-    for name, cmd, required in LANGUAGES:
-        if shutil.which(cmd[0]) is None:
-            if required:
-                sys.exit('%s is required but %s is not on PATH' % (name, cmd[0]))
-            print('skipping %s: %s not on PATH' % (name, cmd[0]), file=sys.stderr)
-            continue
+    for name, cmd in LANGUAGES:
         results[name] = run(cmd, all_cases)
         print('%s: %d cases' % (name, len(results[name])), file=sys.stderr)
 
@@ -92,6 +105,10 @@ def main():
                 sys.exit('%s: Java platform charset gave the UTF-8 result; is file.encoding honored?' % c['name'])
             c['java_platform_charset_' + field] = wrong[i]
 
+    # The README's snippets, as written, must agree too (and the README must
+    # say which languages are checked).
+    readme_checked = snippets.check(connect, line)
+
     vectors = {
         'description': 'HMAC-SHA256 vectors computed by the seeds\' code samples in every language '
                        'listed in generated_by, which agreed byte for byte. Regenerate with '
@@ -105,12 +122,13 @@ def main():
         with open(OUT) as f:
             if f.read() != text:
                 sys.exit('testdata/vectors.json is out of date; run bash testdata/gen/generate.sh')
-        print('testdata/vectors.json is up to date', file=sys.stderr)
+        print('testdata/vectors.json is up to date; README snippets agree: %s' % ', '.join(readme_checked),
+              file=sys.stderr)
         return
     with open(OUT, 'w') as f:
         f.write(text)
-    print('wrote testdata/vectors.json: %d connect, %d order cases from %s'
-          % (len(connect), len(order), ', '.join(results)), file=sys.stderr)
+    print('wrote testdata/vectors.json: %d connect, %d order cases from %s; README snippets agree: %s'
+          % (len(connect), len(order), ', '.join(results), ', '.join(readme_checked)), file=sys.stderr)
 
 
 if __name__ == '__main__':

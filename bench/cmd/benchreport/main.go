@@ -1,9 +1,10 @@
-// Command benchreport writes the generated region of docs/benchmarks.md and
-// the SVG chart from the raw output of the bench module's benchmarks. It is
-// run by scripts/bench.sh; see there for the whole procedure.
+// Command benchreport writes the generated region of docs/benchmarks.md,
+// the SVG chart and the README's performance paragraph from the raw output
+// of the bench module's benchmarks, all from the same run. It is run by
+// scripts/bench.sh; see there for the whole procedure.
 //
 //	benchreport -raw results/raw.txt -doc ../docs/benchmarks.md -svg ../docs/benchmarks.svg \
-//	    -table 'Signature check=results/signature.txt' ...
+//	    -readme ../README.md -table 'Signature check=results/signature.txt' ...
 package main
 
 import (
@@ -24,39 +25,49 @@ type tableFlags []string
 func (t *tableFlags) String() string     { return strings.Join(*t, ",") }
 func (t *tableFlags) Set(v string) error { *t = append(*t, v); return nil }
 
+// options are the command's flags.
+type options struct {
+	raw, doc, svg, readme string
+	goVersion, commit     string
+	peers                 string // one "module version" per line
+	count                 int
+	benchtime, command    string
+	cpuinfo, load, date   string
+	tables                []string // title=path
+}
+
 func main() {
-	var (
-		raw       = flag.String("raw", "", "raw go test -bench output (required)")
-		doc       = flag.String("doc", "", "markdown document whose marked region is written (required)")
-		svg       = flag.String("svg", "", "SVG chart to write (required)")
-		goVersion = flag.String("go", "", "output of go version")
-		commit    = flag.String("commit", "", "hmacgate's commit")
-		peers     = flag.String("peers", "", "peer modules and versions, one per line")
-		count     = flag.Int("count", 0, "number of interleaved runs")
-		benchtime = flag.String("benchtime", "", "the -benchtime used")
-		command   = flag.String("command", "scripts/bench.sh", "how to reproduce")
-		cpuinfo   = flag.String("cpuinfo", "/proc/cpuinfo", "where to read the CPU model")
-		load      = flag.String("load", "", "load averages during the run, as text")
-		date      = flag.String("date", "", "when the run ended (default: now, UTC)")
-		tables    tableFlags
-	)
-	flag.Var(&tables, "table", "title=path of a benchstat output; repeatable, in order")
+	var o options
+	flag.StringVar(&o.raw, "raw", "", "raw go test -bench output (required)")
+	flag.StringVar(&o.doc, "doc", "", "markdown document whose marked region is written (required)")
+	flag.StringVar(&o.svg, "svg", "", "SVG chart to write (required)")
+	flag.StringVar(&o.readme, "readme", "", "README whose "+report.SummaryBegin+" region is written (none: not written)")
+	flag.StringVar(&o.goVersion, "go", "", "output of go version")
+	flag.StringVar(&o.commit, "commit", "", "hmacgate's commit")
+	flag.StringVar(&o.peers, "peers", "", "peer modules and versions, one per line")
+	flag.IntVar(&o.count, "count", 0, "number of interleaved runs")
+	flag.StringVar(&o.benchtime, "benchtime", "", "the -benchtime used")
+	flag.StringVar(&o.command, "command", "scripts/bench.sh", "how to reproduce")
+	flag.StringVar(&o.cpuinfo, "cpuinfo", "/proc/cpuinfo", "where to read the CPU model")
+	flag.StringVar(&o.load, "load", "", "load averages during the run, as text")
+	flag.StringVar(&o.date, "date", "", "when the run ended (default: now, UTC)")
+	flag.Var((*tableFlags)(&o.tables), "table", "title=path of a benchstat output; repeatable, in order")
 	flag.Parse()
-	if *raw == "" || *doc == "" || *svg == "" {
+	if o.raw == "" || o.doc == "" || o.svg == "" {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if *date == "" {
-		*date = time.Now().UTC().Format("2006-01-02 15:04 UTC")
+	if o.date == "" {
+		o.date = time.Now().UTC().Format("2006-01-02 15:04 UTC")
 	}
-	if err := run(*raw, *doc, *svg, *goVersion, *commit, *peers, *count, *benchtime, *command, *cpuinfo, *load, *date, tables); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
 }
 
-func run(raw, doc, svg, goVersion, commit, peers string, count int, benchtime, command, cpuinfo, load, date string, tables []string) error {
-	f, err := os.Open(raw)
+func run(o options) error {
+	f, err := os.Open(o.raw)
 	if err != nil {
 		return err
 	}
@@ -66,27 +77,27 @@ func run(raw, doc, svg, goVersion, commit, peers string, count int, benchtime, c
 		return err
 	}
 	if len(res.Names) == 0 {
-		return fmt.Errorf("%s holds no benchmark results", raw)
+		return fmt.Errorf("%s holds no benchmark results", o.raw)
 	}
 
 	m := report.Meta{
-		GoVersion: goVersion,
-		Date:      date,
-		Commit:    commit,
-		Count:     count,
-		Benchtime: benchtime,
-		Command:   command,
-		Load:      load,
+		GoVersion: o.goVersion,
+		Date:      o.date,
+		Commit:    o.commit,
+		Count:     o.count,
+		Benchtime: o.benchtime,
+		Command:   o.command,
+		Load:      o.load,
 	}
-	m.CPU, m.Cores, m.SHANI = readCPU(cpuinfo)
-	for _, l := range strings.Split(peers, "\n") {
+	m.CPU, m.Cores, m.SHANI = readCPU(o.cpuinfo)
+	for _, l := range strings.Split(o.peers, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
 			m.Peers = append(m.Peers, l)
 		}
 	}
 
 	var ts []report.Table
-	for _, t := range tables {
+	for _, t := range o.tables {
 		title, path, ok := strings.Cut(t, "=")
 		if !ok {
 			return fmt.Errorf("-table %q: want title=path", t)
@@ -98,31 +109,54 @@ func run(raw, doc, svg, goVersion, commit, peers string, count int, benchtime, c
 		ts = append(ts, report.Table{Title: title, Text: string(text)})
 	}
 
-	link, err := filepath.Rel(filepath.Dir(doc), svg)
+	link, err := filepath.Rel(filepath.Dir(o.doc), o.svg)
 	if err != nil {
 		return err
 	}
 	region := report.Region(m, res, ts, filepath.ToSlash(link))
-
-	old, err := os.ReadFile(doc)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	out, err := report.Splice(string(old), region)
+	out, err := spliceFile(o.doc, region, report.Splice)
 	if err != nil {
 		return err
 	}
-	if err := writeFile(svg, report.Chart(res)); err != nil {
+	// Every document is computed before any is written, so that a refusal
+	// (unbalanced markers, a README without them) leaves all as they were.
+	var readme string
+	if o.readme != "" {
+		docLink, err := filepath.Rel(filepath.Dir(o.readme), o.doc)
+		if err != nil {
+			return err
+		}
+		readme, err = spliceFile(o.readme, report.Summary(m, res, filepath.ToSlash(docLink)), report.SpliceSummary)
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.readme, err)
+		}
+	}
+	if err := writeFile(o.svg, report.Chart(res)); err != nil {
 		return err
 	}
-	if err := writeFile(doc, []byte(out)); err != nil {
+	if err := writeFile(o.doc, []byte(out)); err != nil {
 		return err
+	}
+	if o.readme != "" {
+		if err := writeFile(o.readme, []byte(readme)); err != nil {
+			return err
+		}
 	}
 	for _, t := range report.Targets() {
 		t = t.Check(res)
 		fmt.Printf("%-4s  %-90s  %s\n", t.Result(), t.Text, t.Measurement())
 	}
 	return nil
+}
+
+// spliceFile returns the document at path (empty when it does not exist yet)
+// with region spliced in.
+func spliceFile(path, region string, splice func(doc, region string) (string, error)) (string, error) {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	return splice(string(old), region)
 }
 
 // writeFile replaces path atomically, so that a concurrent reader never sees

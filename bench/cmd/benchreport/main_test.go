@@ -45,8 +45,9 @@ func TestRunKeepsOtherSections(t *testing.T) {
 	svg := filepath.Join(docs, "benchmarks.svg")
 
 	for range 2 {
-		if err := run(rawPath, doc, svg, "go version go1.26.8 linux/amd64", "abc123", "example.com/peer v1.0.0\n",
-			10, "1s", "scripts/bench.sh", cpuPath, "0.5 0.4 0.3", "2026-01-02 03:04 UTC", []string{"Signature=" + tablePath}); err != nil {
+		if err := run(options{raw: rawPath, doc: doc, svg: svg, goVersion: "go version go1.26.8 linux/amd64", commit: "abc123",
+			peers: "example.com/peer v1.0.0\n", count: 10, benchtime: "1s", command: "scripts/bench.sh", cpuinfo: cpuPath,
+			load: "0.5 0.4 0.3", date: "2026-01-02 03:04 UTC", tables: []string{"Signature=" + tablePath}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -79,11 +80,88 @@ func TestRunRefusesAnEmptyRun(t *testing.T) {
 	dir := t.TempDir()
 	rawPath := filepath.Join(dir, "raw.txt")
 	os.WriteFile(rawPath, []byte("PASS\n"), 0o644)
-	err := run(rawPath, filepath.Join(dir, "doc.md"), filepath.Join(dir, "c.svg"), "", "", "", 1, "1s", "", "/nonexistent", "", "", nil)
+	err := run(options{raw: rawPath, doc: filepath.Join(dir, "doc.md"), svg: filepath.Join(dir, "c.svg"), count: 1, benchtime: "1s",
+		cpuinfo: "/nonexistent"})
 	if err == nil {
 		t.Fatal("a run with no results was accepted")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "doc.md")); err == nil {
 		t.Error("document written for a run with no results")
+	}
+}
+
+// The README's performance paragraph comes from the same run as the
+// document: a rerun replaces it between its markers and nothing else.
+func TestRunWritesTheREADMESummary(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	rawPath := write("raw.txt", raw)
+	doc := write("docs/benchmarks.md", "# Benchmarks\n")
+	readme := write("README.md", "# hmacgate\n\n## Performance\n\n<!-- bench-summary:begin -->\nold figures\n<!-- bench-summary:end -->\n\nkeep me\n")
+	o := options{raw: rawPath, doc: doc, svg: filepath.Join(dir, "docs", "benchmarks.svg"), readme: readme, commit: "abc123",
+		count: 10, benchtime: "1s", cpuinfo: "/nonexistent", date: "2026-01-02 03:04 UTC"}
+	for range 2 {
+		if err := run(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, want := range []string{"# hmacgate\n\n## Performance\n\n<!-- bench-summary:begin -->\n", "<!-- bench-summary:end -->\n\nkeep me\n"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("README lacks %q:\n%s", want, s)
+		}
+	}
+	words := strings.Join(strings.Fields(s), " ") // the paragraph is wrapped
+	for _, want := range []string{
+		"[docs/benchmarks.md](docs/benchmarks.md), 2026-01-02, hmacgate abc123",
+		"0.45× the time of the fastest peer (Stripe ValidatePayload) with 0 allocations",
+		"(3.00 µs, 2 allocations) takes 0.25× the naive seed pipeline",
+	} {
+		if !strings.Contains(words, want) {
+			t.Errorf("README lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "old figures") || strings.Count(s, "bench-summary:begin") != 1 {
+		t.Errorf("summary not replaced exactly once:\n%s", s)
+	}
+
+	// A README without the markers is refused, and nothing is written.
+	write("README.md", "# hmacgate\n\nno markers\n")
+	docBefore, _ := os.ReadFile(doc)
+	os.Remove(o.svg)
+	if err := run(o); err == nil {
+		t.Error("a README without markers was accepted")
+	}
+	if b, _ := os.ReadFile(readme); string(b) != "# hmacgate\n\nno markers\n" {
+		t.Errorf("README changed: %q", b)
+	}
+	if after, _ := os.ReadFile(doc); string(after) != string(docBefore) {
+		t.Error("document written although the README was refused")
+	}
+	if _, err := os.Stat(o.svg); err == nil {
+		t.Error("chart written although the README was refused")
+	}
+
+	// A quick run may write a README of its own elsewhere.
+	o.readme = filepath.Join(dir, "quick", "README.md")
+	os.MkdirAll(filepath.Dir(o.readme), 0o755)
+	if err := run(o); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(o.readme); !strings.Contains(string(b), "[../docs/benchmarks.md](../docs/benchmarks.md)") {
+		t.Errorf("quick README: %s", b)
 	}
 }

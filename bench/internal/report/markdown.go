@@ -171,7 +171,7 @@ func Region(m Meta, r *Results, tables []Table, svgPath string) string {
 	w("- **Full order verification**: hmacgate's `(*order.Verifier).VerifyBody(body)` (form fields, signature,\n")
 	w("  strict JSON with duplicate-key refusal, timestamp window) against the naive pipeline the order seed\n")
 	w("  leads to: `url.ParseQuery`, `hmac.New`, base64 decode, `hmac.Equal`, `json.Unmarshal`, window check.\n")
-	w("- **Connect**: `connect.VerifyAt` against the seed's Go sample (`hmac.New`, hex, string `==`) and the\n")
+	w("- **Connect**: `connect.Verify` (with the default clock, as a user calls it) against the seed's Go sample (`hmac.New`, hex, string `==`) and the\n")
 	w("  floor, one SHA-256 of 64 bytes (an HMAC of a short message with the keyed state reused is two such\n")
 	w("  compressions).\n\n")
 
@@ -213,20 +213,26 @@ func code(xs []string) []string {
 // region when doc has the markers, else at the end. It fails when the
 // markers are unbalanced, rather than risk overwriting other sections.
 func Splice(doc, region string) (string, error) {
-	region = strings.TrimRight(region, "\n") + "\n"
-	i := strings.Index(doc, BeginMarker)
-	j := strings.Index(doc, EndMarker)
-	switch {
-	case i < 0 && j < 0:
+	if !strings.Contains(doc, BeginMarker) && !strings.Contains(doc, EndMarker) {
+		region = strings.TrimRight(region, "\n") + "\n"
 		if doc == "" {
 			return "# Benchmarks\n\n" + region, nil
 		}
 		return strings.TrimRight(doc, "\n") + "\n\n" + region, nil
-	case i < 0 || j < 0 || j < i ||
-		strings.Count(doc, BeginMarker) != 1 || strings.Count(doc, EndMarker) != 1:
-		return "", fmt.Errorf("report: the document's %s / %s markers are unbalanced; fix them by hand", BeginMarker, EndMarker)
 	}
-	rest := doc[j+len(EndMarker):]
+	return spliceBetween(doc, BeginMarker, EndMarker, region)
+}
+
+// spliceBetween replaces the region of doc from begin to end (markers
+// included) by region. Each marker must appear exactly once, begin first.
+func spliceBetween(doc, begin, end, region string) (string, error) {
+	region = strings.TrimRight(region, "\n") + "\n"
+	i := strings.Index(doc, begin)
+	j := strings.Index(doc, end)
+	if i < 0 || j < 0 || j < i || strings.Count(doc, begin) != 1 || strings.Count(doc, end) != 1 {
+		return "", fmt.Errorf("report: the document's %s / %s markers are unbalanced; fix them by hand", begin, end)
+	}
+	rest := doc[j+len(end):]
 	rest = strings.TrimPrefix(rest, "\n")
 	return doc[:i] + region + rest, nil
 }

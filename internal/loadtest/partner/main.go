@@ -15,7 +15,8 @@
 //
 //	go run ./internal/loadtest/partner -duration 500ms -rounds 10
 //
-// It prints a Markdown table for docs/benchmarks.md and fails if any
+// It prints a Markdown table, and with -json FILE writes the results in the
+// form scripts/loadtest.sh turns into docs/benchmarks.md; it fails if any
 // response is not 200.
 package main
 
@@ -42,6 +43,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/hmacgate/hmacgate"
+	"github.com/hmacgate/hmacgate/internal/loadtest"
 	"github.com/hmacgate/hmacgate/order"
 	"github.com/hmacgate/hmacgate/order/orderprom"
 	"github.com/hmacgate/hmacgate/proxy"
@@ -66,6 +68,7 @@ func main() {
 	flag.BoolVar(&c.ignore, "ignore-body", false, "the handler does not read the request body (an order endpoint would)")
 	flag.StringVar(&c.only, "scenarios", "abc", "run only these of the scenarios a, b and c (to profile one)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (servers and load) to `FILE`")
+	jsonOut := flag.String("json", "", "also write the results as JSON to `FILE` (for scripts/loadtest.sh)")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -81,6 +84,10 @@ func main() {
 	rep, err := run(c)
 	if rep != nil {
 		rep.print(os.Stdout, c)
+	}
+	if err == nil && *jsonOut != "" {
+		err = loadtest.NewRun("partner", loadtest.CommandLine("go run ./internal/loadtest/partner", os.Args[1:]), c.settings(),
+			rep.results()).WriteFile(*jsonOut)
 	}
 	if err != nil {
 		pprof.StopCPUProfile()
@@ -346,7 +353,7 @@ func (r *report) print(w io.Writer, c config) {
 		handler = "ignores the body"
 	}
 	fmt.Fprintf(w, "%d rounds × %v per scenario, %d workers (closed loop), the handler %s; GOMAXPROCS=%d, %s, %s\n\n",
-		c.rounds, c.duration, c.workers, handler, runtime.GOMAXPROCS(0), runtime.Version(), cpuModel())
+		c.rounds, c.duration, c.workers, handler, runtime.GOMAXPROCS(0), runtime.Version(), loadtest.CPUModel())
 	fmt.Fprintln(w, "| scenario | requests | req/s | req/s per round | p50 | p99 | CPU per request |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | --- | ---: | ---: | ---: |")
 	for _, s := range r.scenarios {
@@ -366,15 +373,27 @@ func (r *report) print(w io.Writer, c config) {
 	}
 }
 
-func cpuModel() string {
-	b, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
+// settings describes the bounds of a run in words, for the report.
+func (c config) settings() string {
+	handler := "reads the body"
+	if c.ignore {
+		handler = "ignores the body"
 	}
-	for line := range strings.Lines(string(b)) {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
+	return fmt.Sprintf("%d rounds of %v per scenario, %d workers in a closed loop, the handler %s, %d orders signed before the clock starts (the bound on requests per scenario)",
+		c.rounds, c.duration, c.workers, handler, c.orders)
+}
+
+// results returns what each scenario measured, keyed "a", "b", "c".
+func (r *report) results() []loadtest.Result {
+	var out []loadtest.Result
+	for _, s := range r.scenarios {
+		codes := map[string]int{}
+		for k, v := range s.metrics.StatusCodes {
+			codes[k] = v
 		}
+		out = append(out, loadtest.Result{Key: s.name[1:2], Name: s.name, Requests: s.metrics.Requests, Rate: s.rate(),
+			P50: s.metrics.Latencies.P50, P99: s.metrics.Latencies.P99, Codes: codes,
+			RoundRates: s.rates, CPUPerRequest: s.cpuPerRequest()})
 	}
-	return runtime.GOARCH
+	return out
 }

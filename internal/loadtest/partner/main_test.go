@@ -20,6 +20,15 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("%s: %d requests, %d answered 200; want 1 to %d, all 200", s.name, s.metrics.Requests, s.ok, c.orders)
 		}
 	}
+	res := rep.results()
+	if len(res) != 3 || res[0].Key != "a" || res[1].Key != "b" || res[2].Key != "c" {
+		t.Fatalf("results: %+v", res)
+	}
+	for _, r := range res {
+		if r.Rate <= 0 || r.Requests == 0 || r.Codes["200"] != int(r.Requests) || len(r.RoundRates) != c.rounds || r.CPUPerRequest <= 0 {
+			t.Errorf("result %s: %+v", r.Key, r)
+		}
+	}
 	var b strings.Builder
 	rep.print(&b, c)
 	if !strings.Contains(b.String(), "(b)/(a) = ") {
