@@ -70,8 +70,12 @@ var routeSpecs = map[string]routeSpec{
 	"GET /v1/environments/{id}":    {},
 	"DELETE /v1/environments/{id}": {},
 	"GET /v1/audit":                {},
+	// A valid call (an empty body is one) would rotate the table's secret
+	// key; the credential and method mistakes still run.
+	"POST /v1/environments/{id}/secret-key": {},
 
-	"GET /v1/environment": {},
+	"GET /v1/environment":             {},
+	"POST /v1/environment/secret-key": {}, // as above
 	"POST /v1/integrations": {body: jsonBody, empty: "id is required",
 		long: `{"id":"{x5000}"}`, longWants: "id is longer than 64 characters (it has 5000)"},
 	"GET /v1/integrations":                              {},
@@ -126,7 +130,10 @@ var routeSpecs = map[string]routeSpec{
 	"GET /environments": {},
 	"POST /environments": {body: consoleForm, empty: "Name is required",
 		long: "name={x5000}", longWants: "Name is longer than 100 characters (it has 5000): shorten it."},
-	"GET /environments/{env}/delete": {},
+	"GET /environments/{env}/delete":     {},
+	"GET /environments/{env}/secret-key": {},
+	"POST /environments/{env}/secret-key": {body: consoleForm, empty: "Rotate the secret key",
+		long: "retire={x5000}", longWants: "Rotate the secret key"},
 	"POST /environments/{env}/delete": {body: consoleForm, empty: "Delete the environment",
 		long: "name={x5000}", longWants: "Delete the environment"},
 	"GET /environments/{env}": {},
@@ -425,7 +432,7 @@ func TestEveryRouteNamesTheMistake(t *testing.T) {
 	var env struct{ ID string }
 	ts.json("GET", "/v1/environment", m.env.SecretKey, "", &env)
 	m.envID = env.ID
-	m.product = ts.newProduct(m.env, "http://127.0.0.1:9/orders").ID // a private address: refused at once
+	m.product = ts.newProduct(m.env, "https://127.0.0.1:9/orders").ID // a private address: refused at once
 	ts.newSecret(m.env, m.product, `{}`)
 	ts.newKey(m.env, `{}`)
 	ts.json("POST", "/v1/integrations", m.env.SecretKey, `{"id":"crm"}`, nil)
