@@ -57,7 +57,7 @@ func TestBackupUnderWriteLoad(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	waitFor(300)
+	waitFor(100)
 	mu.Lock()
 	before := append([]string(nil), committed...)
 	mu.Unlock()
